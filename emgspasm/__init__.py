@@ -1,0 +1,37 @@
+"""emgspasm: real-time detection of spasms and fasciculations in surface EMG.
+
+Importing the package is cheap: numba kernels, scipy, MNE, pyserial and
+matplotlib load only when the code that needs them runs. The public names
+below are resolved on first use.
+"""
+
+import importlib
+
+__version__ = "0.1.0"
+
+_PUBLIC = {
+    "Config": "emgspasm.config",
+    "DSPChain": "emgspasm.dsp.chain",
+    "ChainOutput": "emgspasm.dsp.chain",
+    "EmgSpasmError": "emgspasm.errors",
+    "ConfigError": "emgspasm.errors",
+    "InputDataError": "emgspasm.errors",
+    "InputFileError": "emgspasm.errors",
+    "DeviceError": "emgspasm.errors",
+    "FrameError": "emgspasm.errors",
+}
+
+__all__ = sorted(_PUBLIC) + ["__version__"]
+
+
+def __getattr__(name):
+    module = _PUBLIC.get(name)
+    if module is None:
+        raise AttributeError(f"module 'emgspasm' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return __all__

@@ -1,0 +1,1 @@
+"""Streaming signal processing: filters, envelopes, TKEO and quality flags."""

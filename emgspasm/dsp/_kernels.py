@@ -1,0 +1,217 @@
+"""Numba kernels of the DSP chain.
+
+The chain kernel walks a chunk in blocks of ``BLOCK`` samples. In each block
+it (1) checks and repairs the raw samples, (2) runs every enabled
+second-order section over the block with the channels as the innermost loop
+(independent channels let the compiler use SIMD and hide the latency of the
+recursion), and (3) rectifies, envelopes and applies the TKEO. Each channel
+sees exactly the same arithmetic in the same order whatever the block or
+chunk boundaries, so any split of a stream gives bit-identical output.
+"""
+
+import numpy as np
+
+from .._numba import jit
+
+BLOCK = 64
+
+# Quality flag bits, one byte per channel and sample.
+FLAG_NONFINITE = np.uint8(1)
+FLAG_CLIPPED = np.uint8(2)
+FLAG_FLAT = np.uint8(4)
+FLAG_LEADS_OFF = np.uint8(8)
+FLAG_GAP = np.uint8(16)
+
+# Rows of the per-channel float state.
+F_HOLD = 0      # last finite input sample (used in place of NaN/Inf)
+F_LAST = 1      # previous raw sample, for runs of equal values
+F_MAXABS = 2    # largest magnitude seen, for the clipping test
+F_RMS_SUM = 3   # running sum of squares in the RMS window
+F_Y1 = 4        # filtered sample n-1 (TKEO)
+F_Y2 = 5        # filtered sample n-2 (TKEO)
+N_FSTATE = 6
+
+# Entries of the global integer state.
+G_STARTED = 0   # 1 once the first sample has seeded the filters
+G_RMS_POS = 1   # write position in the RMS ring buffer
+N_GSTATE = 2
+
+
+@jit
+def _biquad_block(sos_row, z0, z1, buf, n):
+    b0 = sos_row[0]
+    b1 = sos_row[1]
+    b2 = sos_row[2]
+    a1 = sos_row[4]
+    a2 = sos_row[5]
+    n_ch = buf.shape[1]
+    for i in range(n):
+        row = buf[i]
+        for c in range(n_ch):
+            xc = row[c]
+            yc = b0 * xc + z0[c]
+            z0[c] = b1 * xc - a1 * yc + z1[c]
+            z1[c] = b2 * xc - a2 * yc
+            row[c] = yc
+
+
+@jit
+def _seed(z, zi_unit, first):
+    for s in range(z.shape[0]):
+        for c in range(z.shape[2]):
+            z[s, 0, c] = zi_unit[s, 0] * first[c]
+            z[s, 1, c] = zi_unit[s, 1] * first[c]
+
+
+@jit
+def chain_kernel(x, scale, sos, enabled, zi_unit, z, lb_sos, lb_zi, lb_z,
+                 lp_sos, lp_zi, lp_z, rms_buf, fstate, runs, gstate,
+                 clip_level, clip_run, flat_run, out_filt, out_lowband,
+                 out_rms, out_lp, out_tkeo, out_flags):
+    """Run the whole chain over one chunk.
+
+    Parameters
+    ----------
+    x : ndarray, shape (n_channels, n_samples)
+        Raw chunk, any real dtype; multiplied by ``scale`` to get volts.
+    sos, enabled, zi_unit, z
+        Cascade of band-pass and notch sections, which of them run, their
+        unit steady-state and their live state (n_sections, 2, n_channels).
+    lb_sos, lb_zi, lb_z
+        Band-pass of the artefact band (raw signal), its unit state and
+        live state.
+    lp_sos, lp_zi, lp_z
+        Low-pass of the linear envelope, its unit state and live state.
+    rms_buf : ndarray, shape (window, n_channels)
+        Ring buffer of squared samples.
+    fstate, runs, gstate
+        Per-channel float state, run lengths of equal samples, global state.
+    clip_level, clip_run, flat_run
+        Clipping level (V, 0 = off), equal samples at the extreme that mean
+        clipping, equal samples that mean a flat channel.
+    out_filt, out_lowband, out_rms, out_lp, out_tkeo, out_flags : ndarray
+        Outputs of shape (n_samples, n_channels), written in place.
+    """
+    n_ch, n = x.shape
+    n_sec = sos.shape[0]
+    window = rms_buf.shape[0]
+    buf = np.empty((BLOCK, n_ch))
+    raw = np.empty((BLOCK, n_ch))
+    for start in range(0, n, BLOCK):
+        m = min(BLOCK, n - start)
+        # (1) repair and flag the raw samples
+        for i in range(m):
+            for c in range(n_ch):
+                v = x[c, start + i] * scale
+                flag = np.uint8(0)
+                if not np.isfinite(v):
+                    flag |= FLAG_NONFINITE
+                    v = fstate[F_HOLD, c]
+                    runs[c] = 0
+                else:
+                    if v == fstate[F_LAST, c] and runs[c] > 0:
+                        runs[c] += 1
+                    else:
+                        runs[c] = 1
+                    fstate[F_LAST, c] = v
+                    fstate[F_HOLD, c] = v
+                    a = abs(v)
+                    if a > fstate[F_MAXABS, c]:
+                        fstate[F_MAXABS, c] = a
+                    if clip_level > 0.0 and a >= clip_level:
+                        flag |= FLAG_CLIPPED
+                    elif (runs[c] >= clip_run and a > 0.0
+                          and a >= fstate[F_MAXABS, c]):
+                        flag |= FLAG_CLIPPED
+                    if runs[c] >= flat_run:
+                        flag |= FLAG_FLAT
+                out_flags[start + i, c] = flag
+                buf[i, c] = v
+                raw[i, c] = v
+        if gstate[G_STARTED] == 0:
+            gstate[G_STARTED] = 1
+            _seed(z, zi_unit, buf[0])
+            _seed(lb_z, lb_zi, buf[0])
+            seed_lp = True
+        else:
+            seed_lp = False
+        # (2) band-pass and notches, channels innermost
+        for s in range(n_sec):
+            if enabled[s]:
+                _biquad_block(sos[s], z[s, 0], z[s, 1], buf, m)
+        for s in range(lb_sos.shape[0]):
+            _biquad_block(lb_sos[s], lb_z[s, 0], lb_z[s, 1], raw, m)
+        # (3) rectify, envelopes, TKEO
+        pos = gstate[G_RMS_POS]
+        for i in range(m):
+            for c in range(n_ch):
+                y = buf[i, c]
+                rect = abs(y)
+                if seed_lp and i == 0:
+                    for s in range(lp_sos.shape[0]):
+                        lp_z[s, 0, c] = lp_zi[s, 0] * rect
+                        lp_z[s, 1, c] = lp_zi[s, 1] * rect
+                lp = rect
+                for s in range(lp_sos.shape[0]):
+                    out = lp_sos[s, 0] * lp + lp_z[s, 0, c]
+                    lp_z[s, 0, c] = lp_sos[s, 1] * lp - lp_sos[s, 4] * out + lp_z[s, 1, c]
+                    lp_z[s, 1, c] = lp_sos[s, 2] * lp - lp_sos[s, 5] * out
+                    lp = out
+                sq = y * y
+                fstate[F_RMS_SUM, c] += sq - rms_buf[pos, c]
+                rms_buf[pos, c] = sq
+                y1 = fstate[F_Y1, c]
+                out_tkeo[start + i, c] = y1 * y1 - y * fstate[F_Y2, c]
+                fstate[F_Y2, c] = y1
+                fstate[F_Y1, c] = y
+                out_filt[start + i, c] = y
+                out_lowband[start + i, c] = raw[i, c]
+                out_lp[start + i, c] = lp
+            pos += 1
+            if pos == window:
+                # exact re-sum once per window so rounding never accumulates
+                pos = 0
+                for c in range(n_ch):
+                    total = 0.0
+                    for k in range(window):
+                        total += rms_buf[k, c]
+                    fstate[F_RMS_SUM, c] = total
+            for c in range(n_ch):
+                out_rms[start + i, c] = np.sqrt(max(fstate[F_RMS_SUM, c], 0.0) / window)
+        gstate[G_RMS_POS] = pos
+
+
+@jit
+def mains_probe_kernel(x, scale, offset, total, freqs, sfreq, acc):
+    """Accumulate a Hann-windowed DFT at ``freqs`` over the first ``total`` samples.
+
+    Parameters
+    ----------
+    x : ndarray, shape (n_channels, n_samples)
+        Raw samples; only the first ``total - offset`` are used.
+    offset : int
+        Index of ``x[:, 0]`` in the stream.
+    acc : ndarray, shape (n_freqs, 2, n_channels)
+        Real and imaginary sums, updated in place.
+
+    Returns
+    -------
+    used : int
+        How many samples of ``x`` were consumed.
+    """
+    n_ch, n = x.shape
+    used = min(n, total - offset)
+    two_pi = 2.0 * np.pi
+    for i in range(used):
+        k = offset + i
+        w = 0.5 - 0.5 * np.cos(two_pi * k / (total - 1))
+        for f in range(freqs.shape[0]):
+            ang = two_pi * freqs[f] * k / sfreq
+            cs = np.cos(ang) * w
+            sn = np.sin(ang) * w
+            for c in range(n_ch):
+                v = x[c, i] * scale
+                if np.isfinite(v):
+                    acc[f, 0, c] += v * cs
+                    acc[f, 1, c] -= v * sn
+    return used
