@@ -144,6 +144,10 @@ class DetectorConfig:
     hangover_s : float
         Quiet time after the envelope falls below the off threshold before a
         burst is declared over (joins the phases of one discharge).
+    burst_end_fraction : float
+        A burst is also below its off threshold when its envelope has fallen
+        under this fraction of the burst's own peak (large discharges have
+        long low tails and ring through the mains notches).
     noise_adapt_s : float
         Time constant of the noise-floor tracker. Bursts freeze it.
     fasc_max_s : float
@@ -173,14 +177,20 @@ class DetectorConfig:
         Envelope modulation depth in 3-8 Hz above which a stretch of a spasm
         counts as clonic.
     artifact_lowfreq_ratio : float
-        A burst whose raw 1-20 Hz energy exceeds this multiple of its
-        20-450 Hz energy is an artefact (pop, motion, ECG), not muscle.
+        A burst whose raw 2-20 Hz energy exceeds this multiple of its
+        band-passed energy may be an artefact (pop, motion, ECG) ...
+    artifact_max_freq_hz : float
+        ... and is one when its band-passed content is also low-pitched:
+        TKEO mean frequency below this (surface motor-unit potentials sit at
+        60-200 Hz; the high-pass leak of a pop or QRS at 20-40 Hz).
     """
 
     window_s: float = _param(0.01, "detection envelope window (s)")
     on_snr: float = _param(5.0, "burst start threshold (x noise RMS)")
     off_snr: float = _param(2.5, "burst end threshold (x noise RMS)")
     hangover_s: float = _param(0.015, "quiet time that ends a burst (s)")
+    burst_end_fraction: float = _param(
+        0.1, "burst ends below this fraction of its peak envelope")
     noise_adapt_s: float = _param(60.0, "noise-floor time constant (s)")
     fasc_max_s: float = _param(0.03, "longest fasciculation activity (s)")
     isolation_s: float = _param(0.25, "quiet before a fasciculation (s)")
@@ -193,7 +203,9 @@ class DetectorConfig:
     episode_gap_s: float = _param(60.0, "spasms this close are one episode (s)")
     clonic_modulation: float = _param(0.3, "3-8 Hz envelope modulation = clonic")
     artifact_lowfreq_ratio: float = _param(
-        1.0, "raw 1-20 Hz / 20-450 Hz energy above which a burst is an artefact")
+        1.0, "raw 2-20 Hz / band energy above which a burst may be an artefact")
+    artifact_max_freq_hz: float = _param(
+        45.0, "TKEO mean frequency below which such a burst is an artefact (Hz)")
 
     def __post_init__(self):
         p = "detector."
@@ -204,6 +216,7 @@ class DetectorConfig:
             raise invalid(p + "off_snr", f"numbers <= detector.on_snr ({on:g})",
                           self.off_snr)
         check_number(p + "hangover_s", self.hangover_s, 0, 1)
+        check_number(p + "burst_end_fraction", self.burst_end_fraction, 0, 0.9)
         check_number(p + "noise_adapt_s", self.noise_adapt_s, 1, 3600)
         check_number(p + "fasc_max_s", self.fasc_max_s, 0.002, 0.2)
         check_number(p + "isolation_s", self.isolation_s, 0, 10)
@@ -218,6 +231,8 @@ class DetectorConfig:
                      low_open=True)
         check_number(p + "artifact_lowfreq_ratio", self.artifact_lowfreq_ratio,
                      0, 1000, low_open=True)
+        check_number(p + "artifact_max_freq_hz", self.artifact_max_freq_hz,
+                     0, 5000)
 
 
 def _check_bool(name, value):

@@ -43,7 +43,10 @@ def notch_sos(sfreq, mains_hz, q, harmonics):
     """Design notches at the mains frequency and (optionally) its harmonics.
 
     Every harmonic strictly below 0.98 x Nyquist gets one second-order notch
-    of the same quality factor.
+    with the fundamental's bandwidth (``mains_hz / q``). Equal bandwidths keep
+    the notched share of the spectrum small: with a constant Q the 19 notches
+    of 50 Hz mains at 2 kHz would remove about a third of the band, and every
+    motor-unit potential would ring through the comb for ~100 ms.
 
     Returns
     -------
@@ -59,7 +62,8 @@ def notch_sos(sfreq, mains_hz, q, harmonics):
         if not harmonics:
             break
         k += 1
-    sections = [signal.tf2sos(*signal.iirnotch(f, q, fs=sfreq)) for f in freqs]
+    sections = [signal.tf2sos(*signal.iirnotch(f, q * f / mains_hz, fs=sfreq))
+                for f in freqs]
     sos = np.vstack(sections) if sections else np.zeros((0, 6))
     return sos, freqs
 

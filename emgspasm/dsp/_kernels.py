@@ -182,8 +182,17 @@ def chain_kernel(x, scale, sos, enabled, zi_unit, z, lb_sos, lb_zi, lb_z,
 
 
 @jit
-def mains_probe_kernel(x, scale, offset, total, freqs, sfreq, acc):
-    """Accumulate a Hann-windowed DFT at ``freqs`` over the first ``total`` samples.
+def _rotate(phasor, step):
+    re = phasor[0] * step[0] - phasor[1] * step[1]
+    phasor[1] = phasor[0] * step[1] + phasor[1] * step[0]
+    phasor[0] = re
+
+
+@jit
+def mains_probe_kernel(x, scale, offset, total, rot, step, win_rot, win_step, acc):
+    """Accumulate a Hann-windowed DFT over the first ``total`` samples of a stream.
+
+    Phasors advance by complex multiplication (no trigonometry per sample).
 
     Parameters
     ----------
@@ -191,6 +200,11 @@ def mains_probe_kernel(x, scale, offset, total, freqs, sfreq, acc):
         Raw samples; only the first ``total - offset`` are used.
     offset : int
         Index of ``x[:, 0]`` in the stream.
+    rot, step : ndarray, shape (n_freqs, 2)
+        Current phasor (cos, sin) of every probe frequency and its per-sample
+        rotation.
+    win_rot, win_step : ndarray, shape (2,)
+        The same for the Hann window's cosine.
     acc : ndarray, shape (n_freqs, 2, n_channels)
         Real and imaginary sums, updated in place.
 
@@ -201,17 +215,16 @@ def mains_probe_kernel(x, scale, offset, total, freqs, sfreq, acc):
     """
     n_ch, n = x.shape
     used = min(n, total - offset)
-    two_pi = 2.0 * np.pi
     for i in range(used):
-        k = offset + i
-        w = 0.5 - 0.5 * np.cos(two_pi * k / (total - 1))
-        for f in range(freqs.shape[0]):
-            ang = two_pi * freqs[f] * k / sfreq
-            cs = np.cos(ang) * w
-            sn = np.sin(ang) * w
+        w = 0.5 - 0.5 * win_rot[0]
+        for f in range(rot.shape[0]):
+            cs = rot[f, 0] * w
+            sn = rot[f, 1] * w
             for c in range(n_ch):
                 v = x[c, i] * scale
                 if np.isfinite(v):
                     acc[f, 0, c] += v * cs
                     acc[f, 1, c] -= v * sn
+            _rotate(rot[f], step[f])
+        _rotate(win_rot, win_step)
     return used

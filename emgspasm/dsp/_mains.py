@@ -1,10 +1,13 @@
-"""Deciding the mains frequency from the signal itself.
+"""Deciding the mains frequency, and which of its harmonics to notch, from the signal.
 
-The first seconds of a stream are probed with a Hann-windowed DFT at the
-first harmonics of 50 Hz and 60 Hz and at frequencies 3 Hz either side of
-each. Mains interference is a line; EMG, noise and artefacts are broadband,
-so the line-to-neighbour power ratio tells them apart whatever the muscle
-is doing.
+The first seconds of a stream are probed with a Hann-windowed DFT at every
+harmonic of 50 Hz and 60 Hz (up to ``MAX_HARMONICS``) and at frequencies
+3 Hz either side of each. Mains interference is a line; EMG, noise and
+artefacts are broadband, so the line-to-neighbour power ratio tells them
+apart whatever the muscle is doing. The candidate whose harmonics together
+stand out most wins if its ratio passes ``PRESENCE_RATIO``; then only the
+harmonics that stand out on their own are notched (the fundamental always),
+because every notch costs a little EMG and makes large potentials ring.
 """
 
 from dataclasses import dataclass
@@ -15,8 +18,8 @@ import numpy as np
 #: no mains, one channel and one probed harmonic the ratio exceeds 8 by chance
 #: with p < 0.01 (an F(4, 8) variate); a needless notch costs little EMG.
 PRESENCE_RATIO = 8.0
+MAX_HARMONICS = 40
 _SIDE_HZ = 3.0
-_HARMONICS = 3
 
 
 @dataclass(frozen=True)
@@ -29,6 +32,8 @@ class MainsDecision:
         ``"auto"``, ``"fixed"`` or ``"off"``.
     mains_hz : float or None
         The notched mains frequency, or None when nothing is notched.
+    harmonics : tuple of int
+        Harmonic numbers notched (1 = the fundamental).
     ratio_50, ratio_60 : float or None
         Line-to-neighbour power ratios measured by ``"auto"``.
     decided_at_s : float or None
@@ -37,6 +42,7 @@ class MainsDecision:
 
     mode: str
     mains_hz: float | None
+    harmonics: tuple = ()
     ratio_50: float | None = None
     ratio_60: float | None = None
     decided_at_s: float | None = None
@@ -50,36 +56,40 @@ def probe_frequencies(sfreq):
     freqs : ndarray
         All frequencies to probe.
     groups : dict
-        ``{50.0: (line_idx, side_idx), 60.0: (...)}`` indices into ``freqs``.
+        ``{50.0: [(k, line_idx, lower_idx, upper_idx), ...], 60.0: ...}``.
     """
     freqs, groups = [], {}
     for mains in (50.0, 60.0):
-        lines, sides = [], []
-        for k in range(1, _HARMONICS + 1):
+        rows = []
+        for k in range(1, MAX_HARMONICS + 1):
             f = k * mains
             if f + _SIDE_HZ >= 0.49 * sfreq:
                 break
-            lines.append(len(freqs))
-            freqs.append(f)
-            sides.extend([len(freqs), len(freqs) + 1])
-            freqs.extend([f - _SIDE_HZ, f + _SIDE_HZ])
-        groups[mains] = (lines, sides)
+            rows.append((k, len(freqs), len(freqs) + 1, len(freqs) + 2))
+            freqs.extend([f, f - _SIDE_HZ, f + _SIDE_HZ])
+        groups[mains] = rows
     return np.array(freqs), groups
+
+
+def _ratio(line, side):
+    if side > 0:
+        return float(line / side)
+    return float("inf") if line > 0 else 0.0
 
 
 def decide(acc, groups, decided_at_s):
     """Turn accumulated DFT sums into a :class:`MainsDecision`."""
     power = (acc[:, 0, :] ** 2 + acc[:, 1, :] ** 2).sum(axis=1)
-    ratios = {}
-    for mains, (lines, sides) in groups.items():
-        if not lines:
-            ratios[mains] = 0.0
-            continue
-        line = power[lines].sum()
-        side = power[sides].sum() / 2.0
-        ratios[mains] = float(line / side) if side > 0 else (
-            float("inf") if line > 0 else 0.0)
+    ratios, present = {}, {}
+    for mains, rows in groups.items():
+        line = sum(power[i] for _, i, _, _ in rows)
+        side = sum(power[lo] + power[hi] for _, _, lo, hi in rows) / 2.0
+        ratios[mains] = _ratio(line, side) if rows else 0.0
+        present[mains] = tuple(
+            k for k, i, lo, hi in rows
+            if k == 1 or _ratio(power[i], (power[lo] + power[hi]) / 2) >= PRESENCE_RATIO)
     best = max(ratios, key=ratios.get)
-    found = best if ratios[best] >= PRESENCE_RATIO else None
-    return MainsDecision("auto", found, ratios[50.0], ratios[60.0],
+    if ratios[best] < PRESENCE_RATIO:
+        return MainsDecision("auto", None, (), ratios[50.0], ratios[60.0], decided_at_s)
+    return MainsDecision("auto", best, present[best], ratios[50.0], ratios[60.0],
                          decided_at_s)

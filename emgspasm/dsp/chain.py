@@ -147,13 +147,10 @@ class DSPChain:
     @property
     def notch_frequencies(self):
         """Frequencies (Hz) currently notched."""
-        mains = self.mains.mains_hz
-        if mains is None:
-            if self.mains.mode == "auto" and not self._decided:
-                return sorted(f for _, _, fr in self._bank_rows.values()
-                              for f in fr)
-            return []
-        return list(self._bank_rows[mains][2])
+        freqs = []
+        for first, _, bank in self._bank_rows.values():
+            freqs += [f for j, f in enumerate(bank) if self._enabled[first + j]]
+        return sorted(freqs)
 
     def reset(self):
         """Forget the stream: the only place state is (re)initialised."""
@@ -171,13 +168,22 @@ class DSPChain:
         if notch == "auto":
             self._decided = False
             self._probe_acc = np.zeros((len(self._probe_freqs), 2, n_ch))
+            angle = 2 * np.pi * self._probe_freqs / self.sfreq
+            self._probe_step = np.stack([np.cos(angle), np.sin(angle)], axis=1)
+            self._probe_rot = np.zeros_like(self._probe_step)
+            self._probe_rot[:, 0] = 1.0
+            angle = 2 * np.pi / (self._probe_total - 1)
+            self._probe_win_step = np.array([np.cos(angle), np.sin(angle)])
+            self._probe_win_rot = np.array([1.0, 0.0])
             self.mains = _mains.MainsDecision("auto", None)
         elif notch == "off":
             self._decided = True
             self.mains = _mains.MainsDecision("off", None)
         else:
             self._decided = True
-            self.mains = _mains.MainsDecision("fixed", float(notch))
+            mains = float(notch)
+            self.mains = _mains.MainsDecision(
+                "fixed", mains, tuple(range(1, len(self._bank_rows[mains][2]) + 1)))
 
     def process(self, chunk):
         """Filter one chunk.
@@ -201,7 +207,8 @@ class DSPChain:
         while not self._decided and done < n:
             used = _kernels.mains_probe_kernel(
                 x[:, done:], scale, self._seen, self._probe_total,
-                self._probe_freqs, self.sfreq, self._probe_acc)
+                self._probe_rot, self._probe_step, self._probe_win_rot,
+                self._probe_win_step, self._probe_acc)
             self._run(x[:, done:done + used], scale,
                       [o[done:done + used] for o in outs])
             done += used
@@ -235,7 +242,11 @@ class DSPChain:
         self.mains = _mains.decide(self._probe_acc, self._probe_groups,
                                    self._seen / self.sfreq)
         for mains, (first, last, _) in self._bank_rows.items():
-            self._enabled[first:last] = mains == self.mains.mains_hz
+            self._enabled[first:last] = 0
+            if mains == self.mains.mains_hz:
+                for k in self.mains.harmonics:
+                    if k <= last - first:
+                        self._enabled[first + k - 1] = 1
         self._decided = True
 
     def _check_chunk(self, chunk):

@@ -1,0 +1,1 @@
+"""Burst detection and the spasm / fasciculation / artefact rules."""

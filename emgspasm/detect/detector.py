@@ -1,0 +1,438 @@
+"""From bursts to events: the rules that tell spasms from fasciculations.
+
+The numba kernel (:mod:`emgspasm.detect._kernels`) turns samples into
+records; :class:`Detector` turns records into notices and events. Every
+decision is taken at the exact stream sample where its condition becomes
+true, using only records up to that sample, so the events (and their
+``detected_at``) do not depend on how the stream was cut into chunks.
+
+The rules, per channel:
+
+* **Artefact or muscle.** A burst whose raw 2-20 Hz energy exceeds
+  ``artifact_lowfreq_ratio`` times its 20-450 Hz energy *and* whose
+  20-450 Hz content is low-pitched (TKEO mean frequency below
+  ``artifact_max_freq_hz``) is the high-pass leak of a pop, motion or ECG,
+  not muscle: surface motor-unit potentials carry their energy at
+  60-200 Hz. A short burst that continues a regular train at 0.6-1.6 s
+  intervals is ECG.
+* **Fasciculation.** Activity no longer than ``fasc_max_s``, at least
+  ``isolation_s`` after the last multi-unit activity and not part of a train
+  of ``train_count`` short bursts each within ``merge_gap_s`` of the last
+  (that is clonus). Committed ``hangover_s`` after the discharge ends.
+* **Spasm (the merge rule).** Every other muscle burst joins the channel's
+  open *group* if it starts within ``merge_gap_s`` of the group's last
+  activity, else it opens a new group. A group is announced provisionally
+  (``burst_start``) when its first burst outlasts a fasciculation,
+  confirmed (``spasm_start``) once it has been active for ``confirm_s``, and
+  closed ``merge_gap_s`` after its last activity. Closed, it is a spasm if
+  it lasted ``min_spasm_s``, a ``burst`` (a myoclonic-like jerk) if it
+  lasted ``min_burst_s``, and nothing otherwise.
+* **Subtype.** The detection envelope's 3-8 Hz modulation depth is
+  measured over 0.5 s windows of the spasm; windows deeper than
+  ``clonic_modulation`` are clonic. Mostly clonic windows (>= 70 %) make a
+  clonic spasm, mostly steady ones (<= 30 %) a tonic spasm, else mixed.
+"""
+
+from collections import deque
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy import signal, stats
+
+from ..events import (ARTIFACT_ECG, ARTIFACT_MOTION, ARTIFACT_POP, BAD_PREFIX,
+                      BURST, FASCICULATION, SPASM, Event, Notice,
+                      confidence_from_snr)
+from . import _kernels as K
+
+SEGMENT_S = 0.025
+SUBTYPE_WINDOW_S = 0.5
+BAD_MERGE_S = 0.1
+NOISE_QUANTILE = 0.2
+#: ECG: R-R intervals this long and this regular (max/min ratio).
+ECG_RR_S = (0.35, 1.7)
+ECG_RR_SPREAD = 1.25
+#: Artefact bursts shorter than this are pops (or ECG), longer ones motion.
+POP_MAX_S = 0.15
+_FLAG_NAMES = ((16, "gap"), (8, "leads_off"), (4, "flat"), (2, "clipped"),
+               (1, "nonfinite"))
+
+
+@dataclass
+class _Burst:
+    onset: int
+    offset: int
+    peak: float
+    lowratio: float
+    freq_hz: float
+    snr: float
+    flagged: float
+
+
+@dataclass
+class _Group:
+    onset: int
+    last_offset: int
+    peak: float = 0.0
+    snr: float = 0.0
+    bursts: int = 0
+    confirmed_at: int | None = None
+    announced: bool = False
+    segments: list = field(default_factory=list)
+
+
+class _Channel:
+    """Per-channel state of the event rules."""
+
+    def __init__(self):
+        self.group = None
+        self.burst_open = False
+        self.burst_long = False
+        self.last_muscle_offset = -np.inf
+        self.short_onsets = deque(maxlen=16)
+        self.beat_onsets = deque(maxlen=5)
+
+
+class Detector:
+    """Causal streaming detector of fasciculations, spasms and artefacts.
+
+    Parameters
+    ----------
+    sfreq : float
+    ch_names : list of str
+    config : Config
+    band_hz : tuple of float
+        Band of the filtered signal (low, high), for the noise statistics.
+
+    Notes
+    -----
+    Feed it the :class:`~emgspasm.dsp.chain.ChainOutput` of every chunk in
+    order with :meth:`process`; call :meth:`finish` at the end of the stream.
+    """
+
+    def __init__(self, sfreq, ch_names, config, band_hz):
+        self.sfreq = float(sfreq)
+        self.ch_names = list(ch_names)
+        self.config = config
+        d = config.detector
+        fs = self.sfreq
+        window = max(3, round(d.window_s * fs))
+        dof = float(np.clip(2 * (band_hz[1] - band_hz[0]) * window / fs, 1, window))
+        self._fprm = np.zeros(K.N_FPARAM)
+        self._fprm[K.P_ON2] = d.on_snr ** 2
+        self._fprm[K.P_OFF2] = d.off_snr ** 2
+        self._fprm[K.P_QCORR] = stats.chi2.ppf(NOISE_QUANTILE, dof) / dof
+        self._fprm[K.P_ETA_UP] = 1.0 / (d.noise_adapt_s * fs)
+        self._fprm[K.P_DOWN_RATIO] = (1 - NOISE_QUANTILE) / NOISE_QUANTILE
+        self._fprm[K.P_ACTIVE_RATE] = 0.1
+        self._fprm[K.P_WARM_GAIN] = 200.0
+        self._fprm[K.P_WARM_N] = 2.0 * fs
+        self._fprm[K.P_END_REL2] = d.burst_end_fraction ** 2
+        self._iprm = np.zeros(K.N_IPARAM, dtype=np.int64)
+        self._iprm[K.Q_WINDOW] = window
+        self._iprm[K.Q_HANGOVER] = max(1, round(d.hangover_s * fs))
+        self._iprm[K.Q_FASC_MAX] = round(d.fasc_max_s * fs)
+        self._iprm[K.Q_SEGMENT] = max(1, round(SEGMENT_S * fs))
+        self._iprm[K.Q_RECENT] = round(d.merge_gap_s * fs)
+        self._iprm[K.Q_BAD_MERGE] = round(BAD_MERGE_S * fs)
+        self._mod_sos = signal.butter(1, [3.0, 8.0], btype="bandpass", fs=fs,
+                                      output="sos")
+        self.reset()
+
+    def reset(self):
+        """Forget the stream."""
+        n_ch = len(self.ch_names)
+        self._env_buf = np.zeros((self._iprm[K.Q_WINDOW], n_ch))
+        self._mod_z = np.zeros((len(self._mod_sos), 2, n_ch))
+        self._fst = np.zeros((K.N_FSTATE, n_ch))
+        self._ist = np.zeros((K.N_ISTATE, n_ch), dtype=np.int64)
+        self._ist[K.I_RISE] = -1
+        self._ist[K.I_BAD_START] = -1
+        self._ist[K.I_LAST] = -(1 << 40)
+        self._channels = [_Channel() for _ in self.ch_names]
+        self._timers = {}
+        self._end = 0
+        self.events = []
+
+    # -- streaming ---------------------------------------------------------
+
+    def process(self, out):
+        """Advance over one chunk of chain output.
+
+        Parameters
+        ----------
+        out : ChainOutput
+
+        Returns
+        -------
+        notices : list of Notice
+            What became known during this chunk, in stream order.
+        """
+        notices = []
+        y, lb, tk, fl = out.filtered.T, out.lowband.T, out.tkeo.T, out.flags.T
+        n = y.shape[0]
+        done = 0
+        n_ch = len(self.ch_names)
+        rec = np.empty((n_ch * (16 + 2 * (n // self._iprm[K.Q_SEGMENT] + 1)),
+                        K.N_FIELDS))
+        while done < n:
+            count, used = K.detect_kernel(
+                y[done:], lb[done:], tk[done:], fl[done:], out.start + done,
+                self._fprm, self._iprm, self._env_buf, self._mod_sos,
+                self._mod_z, self._fst, self._ist, rec)
+            for row in rec[:count]:
+                self._fire_timers(int(row[K.R_T]), notices)
+                self._handle(row, notices)
+            done += used
+        self._end = out.start + n
+        self._fire_timers(self._end, notices)
+        return notices
+
+    def finish(self):
+        """End of stream: close open bursts, groups and flagged stretches.
+
+        Returns
+        -------
+        notices : list of Notice
+        """
+        notices = []
+        t = self._end
+        for c, ch in enumerate(self._channels):
+            if self._ist[K.I_BAD_START, c] >= 0:
+                self._bad(c, self._ist[K.I_BAD_START, c],
+                          self._ist[K.I_BAD_LAST, c], self._ist[K.I_BAD_BITS, c],
+                          t, notices)
+            if self._ist[K.I_STATE, c] == 1:
+                row = np.zeros(K.N_FIELDS)
+                K._emit(row[None, :], 0, K.K_END, c, t, self._fst, self._ist,
+                        self._iprm[K.Q_WINDOW])
+                self._end_burst(c, row, notices)
+            if ch.group is not None:
+                self._close_group(c, t, notices)
+        self._timers.clear()
+        return notices
+
+    # -- records -----------------------------------------------------------
+
+    def _handle(self, row, notices):
+        kind = int(row[K.R_KIND])
+        c = int(row[K.R_CH])
+        ch = self._channels[c]
+        if kind == K.K_START:
+            ch.burst_open = True
+            ch.burst_long = False
+        elif kind == K.K_LONG:
+            ch.burst_long = True
+            if self._looks_artifact(row):
+                return
+            onset = int(row[K.R_ONSET])
+            group = self._group_for(c, onset, notices)
+            if not group.announced:
+                group.announced = True
+                notices.append(Notice("burst_start", self.ch_names[c],
+                                      self._sec(row[K.R_T]), self._sec(group.onset)))
+        elif kind == K.K_SEGMENT:
+            self._segment(c, row, notices)
+        elif kind == K.K_END:
+            self._end_burst(c, row, notices)
+        elif kind == K.K_BAD:
+            self._bad(c, row[K.R_ONSET], row[K.R_OFFSET], row[K.R_BITS],
+                      row[K.R_T], notices)
+
+    def _segment(self, c, row, notices):
+        group = self._channels[c].group
+        if group is None:
+            return
+        t = int(row[K.R_T])
+        group.segments.append((t, row[K.R_MOD_BP2], row[K.R_MOD_ENV], row[K.R_MOD_N]))
+        ch = self._channels[c]
+        d = self.config.detector
+        if (group.confirmed_at is None and row[K.R_ACTIVE] == 1 and ch.burst_long
+                and t - group.onset + 1 >= d.confirm_s * self.sfreq
+                and not self._looks_artifact(row)):
+            group.confirmed_at = t
+            notices.append(Notice("spasm_start", self.ch_names[c], self._sec(t),
+                                  self._sec(group.onset)))
+
+    def _end_burst(self, c, row, notices):
+        ch = self._channels[c]
+        was_long = ch.burst_long
+        ch.burst_open = ch.burst_long = False
+        t = int(row[K.R_T])
+        burst = self._features(row)
+        d = self.config.detector
+        duration = (burst.offset - burst.onset + 1) / self.sfreq
+        if burst.flagged > 0.5:
+            self._drop_from_group(c, t, notices)
+            return
+        if self._looks_artifact(row):
+            label = ARTIFACT_MOTION
+            if duration <= POP_MAX_S:
+                label = ARTIFACT_ECG if self._continues_beats(ch, burst.onset) else ARTIFACT_POP
+                ch.beat_onsets.append(burst.onset)
+            self._emit_event(c, burst, label, None, t, notices)
+            self._drop_from_group(c, t, notices)
+            return
+        if not was_long and duration <= d.fasc_max_s:
+            if self._continues_beats(ch, burst.onset):
+                ch.beat_onsets.append(burst.onset)
+                self._emit_event(c, burst, ARTIFACT_ECG, None, t, notices)
+                return
+            ch.beat_onsets.append(burst.onset)
+            in_train = self._in_train(ch, burst.onset)
+            isolated = (ch.group is None and burst.onset - ch.last_muscle_offset
+                        >= d.isolation_s * self.sfreq)
+            if isolated and not in_train:
+                subtype = "doublet" if self._is_doublet(row) else "single"
+                self._emit_event(c, burst, FASCICULATION, subtype, t, notices)
+                return
+        group = self._group_for(c, burst.onset, notices)
+        group.last_offset = max(group.last_offset, burst.offset)
+        group.peak = max(group.peak, burst.peak)
+        group.snr = max(group.snr, burst.snr)
+        group.bursts += 1
+        self._timers[c] = group.last_offset + self._iprm[K.Q_RECENT]
+
+    def _drop_from_group(self, c, t, notices):
+        group = self._channels[c].group
+        if group is None:
+            return
+        if group.bursts == 0:
+            self._channels[c].group = None
+            self._timers.pop(c, None)
+            kind = "spasm_retract" if group.confirmed_at is not None else "burst_cancel"
+            if group.announced:
+                notices.append(Notice(kind, self.ch_names[c], self._sec(t),
+                                      self._sec(group.onset)))
+        else:
+            self._timers[c] = group.last_offset + self._iprm[K.Q_RECENT]
+
+    def _group_for(self, c, onset, notices):
+        ch = self._channels[c]
+        group = ch.group
+        if group is not None and onset - group.last_offset <= self._iprm[K.Q_RECENT]:
+            self._timers.pop(c, None)
+            return group
+        if group is not None:
+            self._close_group(c, onset, notices)
+        ch.group = _Group(onset, onset)
+        return ch.group
+
+    def _fire_timers(self, t, notices):
+        for c, due in sorted(self._timers.items(), key=lambda kv: kv[1]):
+            if due < t and not self._channels[c].burst_open:
+                del self._timers[c]
+                self._close_group(c, due, notices)
+
+    def _close_group(self, c, t, notices):
+        ch = self._channels[c]
+        group, ch.group = ch.group, None
+        self._timers.pop(c, None)
+        if group is None:
+            return
+        d = self.config.detector
+        name = self.ch_names[c]
+        duration = (group.last_offset - group.onset + 1) / self.sfreq
+        if group.bursts:
+            ch.last_muscle_offset = max(ch.last_muscle_offset, group.last_offset)
+        if group.bursts and duration >= d.min_spasm_s:
+            at = group.confirmed_at if group.confirmed_at is not None else t
+            ev = Event(self._sec(group.onset), duration, SPASM, name,
+                       self._subtype(group), group.peak * 1e6,
+                       confidence_from_snr(group.snr, d.on_snr), self._sec(at),
+                       group.snr)
+            if group.confirmed_at is None:
+                notices.append(Notice("spasm_start", name, self._sec(t), ev.onset))
+            self.events.append(ev)
+            notices.append(Notice("spasm_end", name, self._sec(t), ev.onset, ev))
+            return
+        if group.confirmed_at is not None:
+            notices.append(Notice("spasm_retract", name, self._sec(t),
+                                  self._sec(group.onset)))
+        if group.bursts and duration >= d.min_burst_s:
+            ev = Event(self._sec(group.onset), duration, BURST, name, None,
+                       group.peak * 1e6, confidence_from_snr(group.snr, d.on_snr),
+                       self._sec(t), group.snr)
+            self.events.append(ev)
+            notices.append(Notice("event", name, self._sec(t), ev.onset, ev))
+        elif group.announced:
+            notices.append(Notice("burst_cancel", name, self._sec(t),
+                                  self._sec(group.onset)))
+
+    def _bad(self, c, onset, offset, bits, t, notices):
+        names = [n for bit, n in _FLAG_NAMES if int(bits) & bit]
+        ev = Event(self._sec(onset), (offset - onset + 1) / self.sfreq,
+                   BAD_PREFIX + names[0], self.ch_names[c], ",".join(names),
+                   detected_at=self._sec(t))
+        self.events.append(ev)
+        notices.append(Notice("event", ev.channel, ev.detected_at, ev.onset, ev))
+
+    # -- features ----------------------------------------------------------
+
+    def _features(self, row):
+        noise2 = row[K.R_NOISE] / self._fprm[K.P_QCORR]
+        ehi = max(row[K.R_EHI], 1e-300)
+        ratio = np.clip(row[K.R_ETK] / ehi / 2.0, 0.0, 1.0)
+        return _Burst(
+            onset=int(row[K.R_ONSET]), offset=int(row[K.R_OFFSET]),
+            peak=row[K.R_PEAK], lowratio=row[K.R_ELO] / ehi,
+            freq_hz=float(np.arcsin(np.sqrt(ratio)) * self.sfreq / (2 * np.pi)),
+            snr=float(np.sqrt(row[K.R_PEAK_E2] / noise2)) if noise2 > 0 else 0.0,
+            flagged=row[K.R_NFLAG] / max(1.0, row[K.R_N]))
+
+    def _looks_artifact(self, row):
+        b = self._features(row)
+        d = self.config.detector
+        return b.lowratio > d.artifact_lowfreq_ratio and b.freq_hz < d.artifact_max_freq_hz
+
+    def _continues_beats(self, ch, onset):
+        beats = list(ch.beat_onsets) + [onset]
+        if len(beats) < 4:
+            return False
+        rr = np.diff(beats[-4:]) / self.sfreq
+        return (rr.min() >= ECG_RR_S[0] and rr.max() <= ECG_RR_S[1]
+                and rr.max() / rr.min() <= ECG_RR_SPREAD)
+
+    def _in_train(self, ch, onset):
+        d = self.config.detector
+        ch.short_onsets.append(onset)
+        chain = 1
+        onsets = list(ch.short_onsets)
+        for a, b in zip(onsets[-2::-1], onsets[:0:-1]):
+            if b - a > d.merge_gap_s * self.sfreq:
+                break
+            chain += 1
+        return chain >= d.train_count
+
+    def _is_doublet(self, row):
+        # two discharges: the burst holds clearly more energy than one peak
+        # of its size spread over the detection window would
+        return row[K.R_N] > 1.6 * self._iprm[K.Q_WINDOW] and \
+            row[K.R_EHI] > 1.3 * row[K.R_PEAK_E2] * self._iprm[K.Q_WINDOW]
+
+    def _subtype(self, group):
+        win = SUBTYPE_WINDOW_S * self.sfreq
+        sums = {}
+        for t, bp2, env, n in group.segments:
+            if t > group.last_offset or n == 0:
+                continue
+            key = int((t - group.onset) // win)
+            acc = sums.setdefault(key, [0.0, 0.0, 0.0])
+            acc[0] += bp2
+            acc[1] += env
+            acc[2] += n
+        depths = [np.sqrt(a / n) / (e / n) for a, e, n in sums.values() if e > 0]
+        if not depths:
+            return "tonic"
+        clonic = np.mean(np.array(depths) > self.config.detector.clonic_modulation)
+        return "clonic" if clonic >= 0.7 else "tonic" if clonic <= 0.3 else "mixed"
+
+    def _emit_event(self, c, burst, label, subtype, t, notices):
+        d = self.config.detector
+        ev = Event(self._sec(burst.onset), (burst.offset - burst.onset + 1) / self.sfreq,
+                   label, self.ch_names[c], subtype, burst.peak * 1e6,
+                   confidence_from_snr(burst.snr, d.on_snr), self._sec(t), burst.snr)
+        self.events.append(ev)
+        notices.append(Notice("event", ev.channel, ev.detected_at, ev.onset, ev))
+
+    def _sec(self, sample):
+        return float(sample) / self.sfreq
