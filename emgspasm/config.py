@@ -144,10 +144,10 @@ class DetectorConfig:
     hangover_s : float
         Quiet time after the envelope falls below the off threshold before a
         burst is declared over (joins the phases of one discharge).
-    burst_end_fraction : float
-        A burst is also below its off threshold when its envelope has fallen
-        under this fraction of the burst's own peak (large discharges have
-        long low tails and ring through the mains notches).
+    ring_fraction : float
+        Both thresholds stay above this fraction of a peak-hold of the
+        envelope that decays at the filters' ring-down rate, so the echo of
+        a large discharge through the mains notches is not activity.
     noise_adapt_s : float
         Time constant of the noise-floor tracker. Bursts freeze it.
     fasc_max_s : float
@@ -182,15 +182,19 @@ class DetectorConfig:
     artifact_max_freq_hz : float
         ... and is one when its band-passed content is also low-pitched:
         TKEO mean frequency below this (surface motor-unit potentials sit at
-        60-200 Hz; the high-pass leak of a pop or QRS at 20-40 Hz).
+        60-200 Hz; the high-pass leak of a QRS at 35-45 Hz).
+    artifact_dominant_ratio : float
+        A burst whose 2-20 Hz energy exceeds this multiple of its band-passed
+        energy is an artefact whatever its pitch (the sharp edge of a pop
+        leaks at 50-80 Hz; muscle bursts stay below 0.1).
     """
 
     window_s: float = _param(0.01, "detection envelope window (s)")
     on_snr: float = _param(5.0, "burst start threshold (x noise RMS)")
     off_snr: float = _param(2.5, "burst end threshold (x noise RMS)")
     hangover_s: float = _param(0.015, "quiet time that ends a burst (s)")
-    burst_end_fraction: float = _param(
-        0.1, "burst ends below this fraction of its peak envelope")
+    ring_fraction: float = _param(
+        0.3, "thresholds stay above this fraction of the decaying peak envelope")
     noise_adapt_s: float = _param(60.0, "noise-floor time constant (s)")
     fasc_max_s: float = _param(0.03, "longest fasciculation activity (s)")
     isolation_s: float = _param(0.25, "quiet before a fasciculation (s)")
@@ -206,6 +210,8 @@ class DetectorConfig:
         1.0, "raw 2-20 Hz / band energy above which a burst may be an artefact")
     artifact_max_freq_hz: float = _param(
         45.0, "TKEO mean frequency below which such a burst is an artefact (Hz)")
+    artifact_dominant_ratio: float = _param(
+        10.0, "raw 2-20 Hz / band energy above which a burst is an artefact")
 
     def __post_init__(self):
         p = "detector."
@@ -216,7 +222,7 @@ class DetectorConfig:
             raise invalid(p + "off_snr", f"numbers <= detector.on_snr ({on:g})",
                           self.off_snr)
         check_number(p + "hangover_s", self.hangover_s, 0, 1)
-        check_number(p + "burst_end_fraction", self.burst_end_fraction, 0, 0.9)
+        check_number(p + "ring_fraction", self.ring_fraction, 0, 0.9)
         check_number(p + "noise_adapt_s", self.noise_adapt_s, 1, 3600)
         check_number(p + "fasc_max_s", self.fasc_max_s, 0.002, 0.2)
         check_number(p + "isolation_s", self.isolation_s, 0, 10)
@@ -233,6 +239,8 @@ class DetectorConfig:
                      0, 1000, low_open=True)
         check_number(p + "artifact_max_freq_hz", self.artifact_max_freq_hz,
                      0, 5000)
+        check_number(p + "artifact_dominant_ratio", self.artifact_dominant_ratio,
+                     self.artifact_lowfreq_ratio, 1e6)
 
 
 def _check_bool(name, value):

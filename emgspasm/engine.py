@@ -59,7 +59,8 @@ class Engine:
         self.chain = DSPChain(sfreq, ch_names, self.config, adc_scale=adc_scale)
         self.detector = Detector(self.chain.sfreq, self.chain.ch_names, self.config,
                                  (self.config.filters.bandpass_low_hz,
-                                  self.chain.bandpass_high_hz))
+                                  self.chain.bandpass_high_hz),
+                                 self.chain.ring_time_s)
         self._finished = False
 
     @property

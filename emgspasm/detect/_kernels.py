@@ -9,8 +9,11 @@ The per-event rules (fasciculation or spasm, merging, subtypes, artefacts)
 run on those records in :mod:`emgspasm.detect.detector`.
 
 A burst starts when the envelope exceeds ``on_snr`` x the noise RMS and ends
-when, for ``hangover_s``, it stays below both ``off_snr`` x the noise RMS and
-``burst_end_fraction`` x the burst's own peak envelope.
+when it stays below ``off_snr`` x the noise RMS for ``hangover_s``. Both
+thresholds also stay above ``ring_fraction`` x a peak-hold of the envelope
+that decays at the filters' ring-down rate: a large discharge rings through
+the mains notches for a few hundred ms (a 50/100/150 Hz echo at ~20 % of
+its envelope), and that echo is the chain's, not the muscle's.
 
 Noise floor: the 20th percentile of the envelope's mean square, tracked in
 the log domain by a sign update (+up when above, -4 up when below, so the
@@ -36,8 +39,8 @@ N_FIELDS = 18
 
 # float state rows
 S_ESUM, S_Q, S_LOGQ, S_PEAK, S_EHI, S_ELO, S_ETK, S_PEAK_E2 = range(8)
-S_MOD_BP2, S_MOD_ENV, S_NUPD = 8, 9, 10
-N_FSTATE = 11
+S_MOD_BP2, S_MOD_ENV, S_NUPD, S_RING = 8, 9, 10, 11
+N_FSTATE = 12
 
 # int state rows
 I_STATE, I_RISE, I_LAST, I_QUIET, I_NFLAG, I_NB, I_LONG = range(7)
@@ -46,8 +49,8 @@ N_ISTATE = 12
 
 # float parameters
 P_ON2, P_OFF2, P_QCORR, P_ETA_UP, P_DOWN_RATIO, P_ACTIVE_RATE = range(6)
-P_WARM_GAIN, P_WARM_N, P_END_REL2 = 6, 7, 8
-N_FPARAM = 9
+P_WARM_GAIN, P_WARM_N, P_RING_FRAC2, P_RING_DECAY = 6, 7, 8, 9
+N_FPARAM = 10
 
 # int parameters
 Q_WINDOW, Q_HANGOVER, Q_FASC_MAX, Q_SEGMENT, Q_RECENT, Q_BAD_MERGE = range(6)
@@ -168,12 +171,12 @@ def detect_kernel(y, lowband, tkeo, flags, start, fprm, iprm, env_buf,
                 continue
             noise2 = fst[S_Q, c] / fprm[P_QCORR]
             state = ist[I_STATE, c]
-            off2 = fprm[P_OFF2] * noise2
-            if state == ACTIVE:
-                # a burst also ends once it has fallen to a fraction of its
-                # own peak: long tails and notch ringing are not activity
-                off2 = max(off2, fprm[P_END_REL2] * fst[S_PEAK_E2, c])
-            above_off = e2 > off2
+            ring = fst[S_RING, c] * fprm[P_RING_DECAY]
+            if e2 > ring:
+                ring = e2
+            fst[S_RING, c] = ring
+            floor2 = fprm[P_RING_FRAC2] * ring
+            above_off = e2 > max(fprm[P_OFF2] * noise2, floor2)
             if state == IDLE and not above_off:
                 ist[I_RISE, c] = -1
             else:
@@ -206,7 +209,7 @@ def detect_kernel(y, lowband, tkeo, flags, start, fprm, iprm, env_buf,
                 else:
                     ist[I_QUIET, c] += 1
                 if state == IDLE:
-                    if e2 > fprm[P_ON2] * noise2:
+                    if e2 > max(fprm[P_ON2] * noise2, floor2):
                         ist[I_STATE, c] = ACTIVE
                         ist[I_QUIET, c] = 0
                         k = _emit(rec, k, K_START, c, t, fst, ist, window)

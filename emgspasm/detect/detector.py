@@ -102,6 +102,9 @@ class Detector:
     config : Config
     band_hz : tuple of float
         Band of the filtered signal (low, high), for the noise statistics.
+    ring_time_s : float
+        Amplitude time constant of the chain's slowest ring-down (the mains
+        notches, or the high-pass edge when nothing is notched).
 
     Notes
     -----
@@ -109,7 +112,7 @@ class Detector:
     order with :meth:`process`; call :meth:`finish` at the end of the stream.
     """
 
-    def __init__(self, sfreq, ch_names, config, band_hz):
+    def __init__(self, sfreq, ch_names, config, band_hz, ring_time_s):
         self.sfreq = float(sfreq)
         self.ch_names = list(ch_names)
         self.config = config
@@ -126,7 +129,8 @@ class Detector:
         self._fprm[K.P_ACTIVE_RATE] = 0.1
         self._fprm[K.P_WARM_GAIN] = 200.0
         self._fprm[K.P_WARM_N] = 2.0 * fs
-        self._fprm[K.P_END_REL2] = d.burst_end_fraction ** 2
+        self._fprm[K.P_RING_FRAC2] = d.ring_fraction ** 2
+        self._fprm[K.P_RING_DECAY] = np.exp(-2.0 / (ring_time_s * fs))
         self._iprm = np.zeros(K.N_IPARAM, dtype=np.int64)
         self._iprm[K.Q_WINDOW] = window
         self._iprm[K.Q_HANGOVER] = max(1, round(d.hangover_s * fs))
@@ -267,17 +271,12 @@ class Detector:
         if self._looks_artifact(row):
             label = ARTIFACT_MOTION
             if duration <= POP_MAX_S:
-                label = ARTIFACT_ECG if self._continues_beats(ch, burst.onset) else ARTIFACT_POP
                 ch.beat_onsets.append(burst.onset)
+                label = ARTIFACT_ECG if self._regular_beats(ch) else ARTIFACT_POP
             self._emit_event(c, burst, label, None, t, notices)
             self._drop_from_group(c, t, notices)
             return
         if not was_long and duration <= d.fasc_max_s:
-            if self._continues_beats(ch, burst.onset):
-                ch.beat_onsets.append(burst.onset)
-                self._emit_event(c, burst, ARTIFACT_ECG, None, t, notices)
-                return
-            ch.beat_onsets.append(burst.onset)
             in_train = self._in_train(ch, burst.onset)
             isolated = (ch.group is None and burst.onset - ch.last_muscle_offset
                         >= d.isolation_s * self.sfreq)
@@ -382,10 +381,11 @@ class Detector:
     def _looks_artifact(self, row):
         b = self._features(row)
         d = self.config.detector
-        return b.lowratio > d.artifact_lowfreq_ratio and b.freq_hz < d.artifact_max_freq_hz
+        return b.lowratio > d.artifact_dominant_ratio or (
+            b.lowratio > d.artifact_lowfreq_ratio and b.freq_hz < d.artifact_max_freq_hz)
 
-    def _continues_beats(self, ch, onset):
-        beats = list(ch.beat_onsets) + [onset]
+    def _regular_beats(self, ch):
+        beats = list(ch.beat_onsets)
         if len(beats) < 4:
             return False
         rr = np.diff(beats[-4:]) / self.sfreq

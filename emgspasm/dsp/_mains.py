@@ -5,7 +5,7 @@ harmonic of 50 Hz and 60 Hz (up to ``MAX_HARMONICS``) and at frequencies
 3 Hz either side of each. Mains interference is a line; EMG, noise and
 artefacts are broadband, so the line-to-neighbour power ratio tells them
 apart whatever the muscle is doing. The candidate whose harmonics together
-stand out most wins if its ratio passes ``PRESENCE_RATIO``; then only the
+stand out most (judged on the first three) wins if its ratio passes ``PRESENCE_RATIO``; then only the
 harmonics that stand out on their own are notched (the fundamental always),
 because every notch costs a little EMG and makes large potentials ring.
 """
@@ -19,6 +19,8 @@ import numpy as np
 #: with p < 0.01 (an F(4, 8) variate); a needless notch costs little EMG.
 PRESENCE_RATIO = 8.0
 MAX_HARMONICS = 40
+#: Presence is judged on the first harmonics, where mains power lives.
+PRESENCE_HARMONICS = 3
 _SIDE_HZ = 3.0
 
 
@@ -82,8 +84,9 @@ def decide(acc, groups, decided_at_s):
     power = (acc[:, 0, :] ** 2 + acc[:, 1, :] ** 2).sum(axis=1)
     ratios, present = {}, {}
     for mains, rows in groups.items():
-        line = sum(power[i] for _, i, _, _ in rows)
-        side = sum(power[lo] + power[hi] for _, _, lo, hi in rows) / 2.0
+        first = rows[:PRESENCE_HARMONICS]
+        line = sum(power[i] for _, i, _, _ in first)
+        side = sum(power[lo] + power[hi] for _, _, lo, hi in first) / 2.0
         ratios[mains] = _ratio(line, side) if rows else 0.0
         present[mains] = tuple(
             k for k, i, lo, hi in rows

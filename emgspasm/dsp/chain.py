@@ -140,6 +140,19 @@ class DSPChain:
         return len(self.ch_names)
 
     @property
+    def ring_time_s(self):
+        """Amplitude time constant (s) of the chain's slowest ring-down.
+
+        A second-order notch of bandwidth B rings for 1 / (pi B); with no
+        notch the band-pass's high-pass edge sets it.
+        """
+        filt = self.config.filters
+        if filt.notch == "off":
+            return 1.0 / (np.pi * filt.bandpass_low_hz)
+        mains = 50.0 if filt.notch == "auto" else float(filt.notch)
+        return filt.notch_q / (np.pi * mains)
+
+    @property
     def samples_seen(self):
         """Samples processed since construction or the last :meth:`reset`."""
         return self._seen
@@ -156,6 +169,10 @@ class DSPChain:
         """Forget the stream: the only place state is (re)initialised."""
         n_sec, n_ch = len(self._sos), self.n_channels
         self._enabled = np.ones(n_sec, dtype=np.uint8)
+        if self.config.filters.notch == "auto":
+            # until the decision, notch the first harmonics of both candidates
+            for first, last, _ in self._bank_rows.values():
+                self._enabled[first + _mains.PRESENCE_HARMONICS:last] = 0
         self._z = np.zeros((n_sec, 2, n_ch))
         self._lb_z = np.zeros((len(self._lb_sos), 2, n_ch))
         self._lp_z = np.zeros((len(self._lp_sos), 2, n_ch))
