@@ -178,21 +178,23 @@ class DetectorConfig:
         counts as clonic.
     artifact_lowfreq_ratio : float
         A burst whose raw 2-20 Hz energy exceeds this multiple of its
-        band-passed energy may be an artefact (pop, motion, ECG) ...
+        band-passed energy is an artefact: pops, motion and ECG live in that
+        band, muscle bursts measure below 0.1.
+    fasc_max_lowfreq_ratio : float
+        Stricter bound for a single discharge: a fasciculation's 2-20 Hz
+        energy must not exceed this multiple of its band-passed energy
+        (clean motor-unit potentials measure below 0.1; residues of a QRS
+        or a step measure 1-5). Short bursts above it are artefacts.
     artifact_max_freq_hz : float
-        ... and is one when its band-passed content is also low-pitched:
-        TKEO mean frequency below this (surface motor-unit potentials sit at
-        60-200 Hz; the high-pass leak of a QRS at 35-45 Hz).
-    artifact_dominant_ratio : float
-        A burst whose 2-20 Hz energy exceeds this multiple of its band-passed
-        energy is an artefact whatever its pitch (the sharp edge of a pop
-        leaks at 50-80 Hz; muscle bursts stay below 0.1).
+        A burst whose band-passed content is pitched below this (TKEO mean
+        frequency) is an artefact: surface motor-unit potentials sit at
+        60-200 Hz, the high-pass leak of a QRS or a step at 20-45 Hz.
     """
 
-    window_s: float = _param(0.01, "detection envelope window (s)")
+    window_s: float = _param(0.008, "detection envelope window (s)")
     on_snr: float = _param(5.0, "burst start threshold (x noise RMS)")
     off_snr: float = _param(2.5, "burst end threshold (x noise RMS)")
-    hangover_s: float = _param(0.015, "quiet time that ends a burst (s)")
+    hangover_s: float = _param(0.008, "quiet time that ends a burst (s)")
     ring_fraction: float = _param(
         0.3, "thresholds stay above this fraction of the decaying peak envelope")
     noise_adapt_s: float = _param(60.0, "noise-floor time constant (s)")
@@ -207,11 +209,11 @@ class DetectorConfig:
     episode_gap_s: float = _param(60.0, "spasms this close are one episode (s)")
     clonic_modulation: float = _param(0.3, "3-8 Hz envelope modulation = clonic")
     artifact_lowfreq_ratio: float = _param(
-        1.0, "raw 2-20 Hz / band energy above which a burst may be an artefact")
+        3.0, "raw 2-20 Hz / band energy above which a burst is an artefact")
+    fasc_max_lowfreq_ratio: float = _param(
+        1.0, "2-20 Hz / band energy above which a short burst is an artefact")
     artifact_max_freq_hz: float = _param(
-        45.0, "TKEO mean frequency below which such a burst is an artefact (Hz)")
-    artifact_dominant_ratio: float = _param(
-        10.0, "raw 2-20 Hz / band energy above which a burst is an artefact")
+        45.0, "TKEO mean frequency below which a burst is an artefact (Hz)")
 
     def __post_init__(self):
         p = "detector."
@@ -237,10 +239,10 @@ class DetectorConfig:
                      low_open=True)
         check_number(p + "artifact_lowfreq_ratio", self.artifact_lowfreq_ratio,
                      0, 1000, low_open=True)
+        check_number(p + "fasc_max_lowfreq_ratio", self.fasc_max_lowfreq_ratio,
+                     0, self.artifact_lowfreq_ratio, low_open=True)
         check_number(p + "artifact_max_freq_hz", self.artifact_max_freq_hz,
                      0, 5000)
-        check_number(p + "artifact_dominant_ratio", self.artifact_dominant_ratio,
-                     self.artifact_lowfreq_ratio, 1e6)
 
 
 def _check_bool(name, value):

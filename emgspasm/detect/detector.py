@@ -9,12 +9,15 @@ true, using only records up to that sample, so the events (and their
 The rules, per channel:
 
 * **Artefact or muscle.** A burst whose raw 2-20 Hz energy exceeds
-  ``artifact_lowfreq_ratio`` times its 20-450 Hz energy *and* whose
-  20-450 Hz content is low-pitched (TKEO mean frequency below
-  ``artifact_max_freq_hz``) is the high-pass leak of a pop, motion or ECG,
-  not muscle: surface motor-unit potentials carry their energy at
-  60-200 Hz. A short burst that continues a regular train at 0.6-1.6 s
-  intervals is ECG.
+  ``artifact_lowfreq_ratio`` times its band-passed energy, or whose
+  band-passed content is low-pitched (TKEO mean frequency below
+  ``artifact_max_freq_hz``), is a pop, motion or ECG, not muscle: surface
+  motor-unit potentials carry their energy at 60-200 Hz and almost none of
+  it below 20 Hz. A discharge short enough to be a fasciculation must be
+  clean: its 2-20 Hz ratio must stay under ``fasc_max_lowfreq_ratio``.
+  A short artefact that continues a regular train of them (three R-R
+  intervals of 0.35-1.7 s within 20 %), or trails such a beat by less than
+  0.2 s, is ECG, else a pop; a long one is motion.
 * **Fasciculation.** Activity no longer than ``fasc_max_s``, at least
   ``isolation_s`` after the last multi-unit activity and not part of a train
   of ``train_count`` short bursts each within ``merge_gap_s`` of the last
@@ -50,7 +53,9 @@ BAD_MERGE_S = 0.1
 NOISE_QUANTILE = 0.2
 #: ECG: R-R intervals this long and this regular (max/min ratio).
 ECG_RR_S = (0.35, 1.7)
-ECG_RR_SPREAD = 1.25
+ECG_RR_SPREAD = 1.2
+#: Short artefacts this soon after a beat belong to it (S wave, ring-down).
+ECG_TRAIL_S = 0.2
 #: Artefact bursts shorter than this are pops (or ECG), longer ones motion.
 POP_MAX_S = 0.15
 _FLAG_NAMES = ((16, "gap"), (8, "leads_off"), (4, "flat"), (2, "clipped"),
@@ -89,7 +94,8 @@ class _Channel:
         self.burst_long = False
         self.last_muscle_offset = -np.inf
         self.short_onsets = deque(maxlen=16)
-        self.beat_onsets = deque(maxlen=5)
+        self.beat_onsets = deque(maxlen=12)
+        self.last_beat = -np.inf
 
 
 class Detector:
@@ -268,15 +274,17 @@ class Detector:
         if burst.flagged > 0.5:
             self._drop_from_group(c, t, notices)
             return
-        if self._looks_artifact(row):
+        short = not was_long and duration <= d.fasc_max_s
+        if self._looks_artifact(row) or (
+                short and burst.lowratio > d.fasc_max_lowfreq_ratio):
             label = ARTIFACT_MOTION
             if duration <= POP_MAX_S:
+                label = ARTIFACT_ECG if self._is_beat(ch, burst.onset) else ARTIFACT_POP
                 ch.beat_onsets.append(burst.onset)
-                label = ARTIFACT_ECG if self._regular_beats(ch) else ARTIFACT_POP
             self._emit_event(c, burst, label, None, t, notices)
             self._drop_from_group(c, t, notices)
             return
-        if not was_long and duration <= d.fasc_max_s:
+        if short:
             in_train = self._in_train(ch, burst.onset)
             isolated = (ch.group is None and burst.onset - ch.last_muscle_offset
                         >= d.isolation_s * self.sfreq)
@@ -381,16 +389,25 @@ class Detector:
     def _looks_artifact(self, row):
         b = self._features(row)
         d = self.config.detector
-        return b.lowratio > d.artifact_dominant_ratio or (
-            b.lowratio > d.artifact_lowfreq_ratio and b.freq_hz < d.artifact_max_freq_hz)
+        return b.lowratio > d.artifact_lowfreq_ratio or b.freq_hz < d.artifact_max_freq_hz
 
-    def _regular_beats(self, ch):
-        beats = list(ch.beat_onsets)
-        if len(beats) < 4:
-            return False
-        rr = np.diff(beats[-4:]) / self.sfreq
-        return (rr.min() >= ECG_RR_S[0] and rr.max() <= ECG_RR_S[1]
-                and rr.max() / rr.min() <= ECG_RR_SPREAD)
+    def _is_beat(self, ch, onset):
+        """True when ``onset`` continues a regular R-R train, or trails a beat."""
+        fs = self.sfreq
+        history = np.array(ch.beat_onsets, dtype=float)
+        if history.size and onset - ch.last_beat <= ECG_TRAIL_S * fs:
+            return True
+        for prev in history[::-1]:
+            rr = onset - prev
+            if rr > ECG_RR_S[1] * fs:
+                break
+            if rr < ECG_RR_S[0] * fs:
+                continue
+            tol = (ECG_RR_SPREAD - 1) * rr
+            if all(np.any(np.abs(history - (prev - k * rr)) <= tol) for k in (1, 2)):
+                ch.last_beat = onset
+                return True
+        return False
 
     def _in_train(self, ch, onset):
         d = self.config.detector

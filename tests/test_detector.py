@@ -1,0 +1,163 @@
+"""The detector on simulated cases, one class and one nuisance at a time."""
+
+import numpy as np
+import pytest
+from conftest import random_splits
+
+from emgspasm.config import Config
+from emgspasm.engine import Engine, run
+from emgspasm.sim import _muscle, _nuisance, simulate
+
+SFREQ = 2000.0
+
+
+def quiet(rng, seconds, sfreq=SFREQ, noise_uv=6.0):
+    return _nuisance.noise_floor(int(seconds * sfreq), sfreq, noise_uv * 1e-6, rng)
+
+
+def labels(events, muscle_only=True):
+    return [e.label for e in events if e.is_muscle or not muscle_only]
+
+
+def test_events_do_not_depend_on_chunking(rng):
+    rec = simulate(duration_s=40, n_channels=2, ecg_channels=1, sfreq=1000.0,
+                   pops_per_min=3, motion_per_min=3, seed=7)
+    whole, whole_notices = run(rec.data, rec.sfreq, rec.ch_names)
+    assert {"fasciculation", "spasm"} <= {e.label for e in whole}
+    for trial in range(2):
+        engine = Engine(rec.sfreq, rec.ch_names)
+        notices = []
+        splits = random_splits(rng, rec.data.shape[1], max_chunk=3000)
+        for a, b in splits:
+            notices += engine.process(rec.data[:, a:b]).notices
+        notices += engine.finish()
+        assert engine.events == whole
+        assert notices == whole_notices
+
+
+def test_sample_by_sample_gives_the_same_events():
+    rec = simulate(duration_s=8, n_channels=1, sfreq=500.0, spasms_per_min=20,
+                   fasciculations_per_min=40, seed=11)
+    whole, _ = run(rec.data, rec.sfreq, rec.ch_names)
+    single, _ = run(rec.data, rec.sfreq, rec.ch_names, chunk_samples=1)
+    assert whole and single == whole
+
+
+def test_isolated_discharge_is_a_fasciculation(rng):
+    x = quiet(rng, 4)
+    wave = _muscle.muap(SFREQ, 2e-3, 0.3) * 300e-6
+    i0 = int(2.0 * SFREQ)
+    x[i0:i0 + len(wave)] += wave
+    events, notices = run(x[None], SFREQ, ["EMG1"])
+    assert labels(events) == ["fasciculation"]
+    ev = events[0]
+    assert abs(ev.onset - 2.0) < 0.01
+    assert 0 < ev.detected_at - ev.onset < 0.04
+    assert 200 < ev.peak_uv < 400
+    assert not any(n.kind == "burst_start" for n in notices)
+
+
+def test_tonic_spasm_with_a_dip_is_one_spasm(rng):
+    x = quiet(rng, 8)
+    pool = _muscle.MotorUnitPool(SFREQ, rng)
+    n = int(3 * SFREQ)
+    exc = _muscle.spasm_excitation(n, SFREQ, 0.5, rng)
+    exc[int(1.4 * SFREQ):int(1.5 * SFREQ)] = 0.0  # a 100 ms dip
+    sig = pool.render(pool.tonic_spikes(exc, rng), n)
+    sig *= 150e-6 / np.sqrt(np.mean(sig ** 2))
+    x[int(2 * SFREQ):int(2 * SFREQ) + n] += sig
+    events, notices = run(x[None], SFREQ, ["EMG1"])
+    spasms = [e for e in events if e.label == "spasm"]
+    assert len(spasms) == 1 and labels(events) == ["spasm"]
+    assert spasms[0].subtype == "tonic"
+    assert 2.9 < spasms[0].duration < 3.1
+    kinds = [n.kind for n in notices]
+    assert kinds.index("burst_start") < kinds.index("spasm_start") < kinds.index("spasm_end")
+    start = next(n for n in notices if n.kind == "spasm_start")
+    assert start.at - 2.0 < 0.45
+
+
+def test_clonic_spasm_is_not_a_run_of_fasciculations(rng):
+    x = quiet(rng, 8)
+    pool = _muscle.MotorUnitPool(SFREQ, rng)
+    cycles = np.arange(2 * SFREQ, 5 * SFREQ, SFREQ / 5.5).astype(int)
+    spikes = pool.clonic_spikes(cycles, np.full(len(cycles), 0.5), rng)
+    sig = pool.render(spikes, len(x))
+    sig *= 200e-6 / np.sqrt(np.mean(sig[int(2 * SFREQ):int(5 * SFREQ)] ** 2))
+    events, _ = run((x + sig)[None], SFREQ, ["EMG1"])
+    assert labels(events) == ["spasm"]
+    assert events[-1].subtype == "clonic"
+
+
+def test_pop_is_not_a_fasciculation(rng):
+    x = quiet(rng, 6)
+    i0 = int(3 * SFREQ)
+    wave, _ = _nuisance.pop(SFREQ, rng)
+    x[i0:i0 + len(wave)] += wave[:len(x) - i0]
+    events, _ = run(x[None], SFREQ, ["EMG1"])
+    assert labels(events) == []
+    assert any(e.label.startswith("artifact") for e in events)
+
+
+def test_motion_is_not_muscle(rng):
+    x = quiet(rng, 6)
+    wave, _ = _nuisance.motion(SFREQ, rng)
+    wave *= 4e-3 / np.max(np.abs(wave))
+    x[int(2 * SFREQ):int(2 * SFREQ) + len(wave)] += wave
+    events, _ = run(x[None], SFREQ, ["EMG1"])
+    assert labels(events) == []
+
+
+def test_ecg_is_not_a_fasciculation_train(rng):
+    n = int(60 * SFREQ)
+    x = quiet(rng, 60) + _nuisance.ecg(n, SFREQ, 300e-6, 75, rng)[0]
+    events, _ = run(x[None], SFREQ, ["EMG1"])
+    assert labels(events) == []
+    ecg = [e for e in events if e.label == "artifact_ecg"]
+    assert len(ecg) > 50
+
+
+def test_clipping_and_leads_off_are_bad_stretches_not_events(rng):
+    x = quiet(rng, 10)
+    x[int(3 * SFREQ):int(5 * SFREQ)] = 5e-3          # leads off: railed, flat
+    burst = rng.standard_normal(int(0.5 * SFREQ)) * 5e-3
+    x[int(7 * SFREQ):int(7.5 * SFREQ)] += np.clip(burst, -4e-3, 4e-3)
+    x[int(7 * SFREQ)] = 4e-3
+    events, _ = run(x[None], SFREQ, ["EMG1"], Config().with_overrides(
+        {"quality.clip_level_v": 4e-3}))
+    bad = [e for e in events if e.label.startswith("BAD_")]
+    assert any(e.onset <= 3.01 and e.offset >= 4.9 for e in bad)
+    assert any(6.9 < e.onset < 7.1 for e in bad)
+    assert not [e for e in events if e.is_muscle and 2.9 < e.onset < 5.2]
+
+
+def test_noise_floor_adapts_to_clean_and_noisy_sensors(rng):
+    for noise_uv in (2.0, 15.0):
+        x = quiet(rng, 30, noise_uv=noise_uv)
+        events, _ = run(x[None], SFREQ, ["EMG1"])
+        assert labels(events) == [], noise_uv
+
+
+@pytest.mark.parametrize("sfreq", [500.0, 4000.0])
+def test_other_sampling_rates(sfreq):
+    rec = simulate(duration_s=60, sfreq=sfreq, n_channels=1, seed=5,
+                   spasms_per_min=4, fasciculations_per_min=30)
+    events, _ = run(rec.data, rec.sfreq, rec.ch_names)
+    true_spasms = sum(e.label == "spasm" for e in rec.events)
+    found = sum(e.label == "spasm" for e in events)
+    assert true_spasms > 0 and abs(found - true_spasms) <= 1
+    true_fasc = sum(e.label == "fasciculation" for e in rec.events)
+    found_fasc = sum(e.label == "fasciculation" for e in events)
+    assert abs(found_fasc - true_fasc) <= 0.15 * true_fasc
+
+
+def test_events_carry_every_field():
+    rec = simulate(duration_s=30, n_channels=1, seed=2, spasms_per_min=6)
+    events, _ = run(rec.data, rec.sfreq, rec.ch_names)
+    for ev in events:
+        assert ev.channel == "EMG1" and ev.duration > 0
+        assert ev.detected_at >= ev.onset
+        if ev.is_muscle:
+            assert ev.peak_uv > 0 and 0 <= ev.confidence <= 1 and ev.snr > 0
+        if ev.label == "spasm":
+            assert ev.subtype in ("tonic", "clonic", "mixed")
