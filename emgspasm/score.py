@@ -146,7 +146,8 @@ def score(truth, detected, duration_s, notices=()):
     ----------
     truth, detected : list of Event
     duration_s : float
-        Length of the recording.
+        Signal scored (s): the recording's length times its channel count
+        gives channel-hours, the unit of the alarm rates.
     notices : iterable of Notice
         The live notices, for the provisional-notice latency of spasms.
 

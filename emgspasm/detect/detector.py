@@ -15,9 +15,11 @@ The rules, per channel:
   motor-unit potentials carry their energy at 60-200 Hz and almost none of
   it below 20 Hz. A discharge short enough to be a fasciculation must be
   clean: its 2-20 Hz ratio must stay under ``fasc_max_lowfreq_ratio``.
-  A short artefact that continues a regular train of them (three R-R
-  intervals of 0.35-1.7 s within 20 %), or trails such a beat by less than
-  0.2 s, is ECG, else a pop; a long one is motion.
+  A brief burst (<= 150 ms) that continues a regular train of brief
+  artefacts (due within 10 % of the R-R interval of the last four) is ECG when it
+  is short or unclean; other brief artefacts are pops, long ones motion. A
+  burst under half its size within 0.2 s after a brief artefact belongs to it (the S
+  wave and ring-down of a QRS).
 * **Fasciculation.** Activity no longer than ``fasc_max_s``, at least
   ``isolation_s`` after the last multi-unit activity and not part of a train
   of ``train_count`` short bursts each within ``merge_gap_s`` of the last
@@ -51,11 +53,15 @@ SEGMENT_S = 0.025
 SUBTYPE_WINDOW_S = 0.5
 BAD_MERGE_S = 0.1
 NOISE_QUANTILE = 0.2
-#: ECG: R-R intervals this long and this regular (max/min ratio).
+#: ECG: R-R intervals this long, this regular (range over the median of the
+#: last three), and a beat is due within this fraction of the R-R interval.
 ECG_RR_S = (0.35, 1.7)
-ECG_RR_SPREAD = 1.2
-#: Short artefacts this soon after a beat belong to it (S wave, ring-down).
+ECG_RR_SPREAD = 0.3
+ECG_RR_TOL = 0.1
+#: Bursts this soon after a brief artefact, and at most this fraction of its
+#: peak, belong to it (the S wave and ring-down of a QRS).
 ECG_TRAIL_S = 0.2
+ECG_TRAIL_PEAK = 0.5
 #: Artefact bursts shorter than this are pops (or ECG), longer ones motion.
 POP_MAX_S = 0.15
 _FLAG_NAMES = ((16, "gap"), (8, "leads_off"), (4, "flat"), (2, "clipped"),
@@ -95,7 +101,8 @@ class _Channel:
         self.last_muscle_offset = -np.inf
         self.short_onsets = deque(maxlen=16)
         self.beat_onsets = deque(maxlen=12)
-        self.last_beat = -np.inf
+        self.last_artifact = (-np.inf, 0.0)
+        self.last_artifact_label = ARTIFACT_POP
 
 
 class Detector:
@@ -275,12 +282,21 @@ class Detector:
             self._drop_from_group(c, t, notices)
             return
         short = not was_long and duration <= d.fasc_max_s
-        if self._looks_artifact(row) or (
-                short and burst.lowratio > d.fasc_max_lowfreq_ratio):
-            label = ARTIFACT_MOTION
-            if duration <= POP_MAX_S:
-                label = ARTIFACT_ECG if self._is_beat(ch, burst.onset) else ARTIFACT_POP
+        brief = duration <= POP_MAX_S
+        dirty = burst.lowratio > d.fasc_max_lowfreq_ratio
+        trailing = brief and self._trails_artifact(ch, burst)
+        beat = brief and not trailing and self._on_rhythm(ch, burst.onset)
+        if self._looks_artifact(row) or trailing or (dirty and (short or beat)) or (
+                beat and short):
+            if trailing:
+                label = ch.last_artifact_label
+            elif brief:
+                label = ARTIFACT_ECG if beat else ARTIFACT_POP
                 ch.beat_onsets.append(burst.onset)
+                ch.last_artifact = (burst.onset, burst.peak)
+                ch.last_artifact_label = label
+            else:
+                label = ARTIFACT_MOTION
             self._emit_event(c, burst, label, None, t, notices)
             self._drop_from_group(c, t, notices)
             return
@@ -391,23 +407,26 @@ class Detector:
         d = self.config.detector
         return b.lowratio > d.artifact_lowfreq_ratio or b.freq_hz < d.artifact_max_freq_hz
 
-    def _is_beat(self, ch, onset):
-        """True when ``onset`` continues a regular R-R train, or trails a beat."""
-        fs = self.sfreq
-        history = np.array(ch.beat_onsets, dtype=float)
-        if history.size and onset - ch.last_beat <= ECG_TRAIL_S * fs:
-            return True
-        for prev in history[::-1]:
-            rr = onset - prev
-            if rr > ECG_RR_S[1] * fs:
-                break
-            if rr < ECG_RR_S[0] * fs:
-                continue
-            tol = (ECG_RR_SPREAD - 1) * rr
-            if all(np.any(np.abs(history - (prev - k * rr)) <= tol) for k in (1, 2)):
-                ch.last_beat = onset
-                return True
-        return False
+    def _trails_artifact(self, ch, burst):
+        """A smaller burst right after a brief artefact is part of it (S wave, ring-down)."""
+        onset, peak = ch.last_artifact
+        return (burst.onset - onset <= ECG_TRAIL_S * self.sfreq
+                and burst.peak <= ECG_TRAIL_PEAK * peak)
+
+    def _on_rhythm(self, ch, onset):
+        """True when ``onset`` falls where the next (or next but one) R wave is due."""
+        beats = np.array(ch.beat_onsets, dtype=float)[-4:]
+        if len(beats) < 4:
+            return False
+        rr = np.diff(beats)
+        period = np.median(rr)
+        if not ECG_RR_S[0] * self.sfreq <= period <= ECG_RR_S[1] * self.sfreq:
+            return False
+        if rr.max() - rr.min() > ECG_RR_SPREAD * period:
+            return False
+        gap = onset - beats[-1]
+        due = round(gap / period)
+        return due in (1, 2) and abs(gap - due * period) <= ECG_RR_TOL * period
 
     def _in_train(self, ch, onset):
         d = self.config.detector
