@@ -203,7 +203,7 @@ class DetectorConfig:
     train_count: int = _param(3, "short bursts that make a train")
     train_window_s: float = _param(1.0, "window for train_count (s)")
     merge_gap_s: float = _param(0.35, "largest gap inside one spasm (s)")
-    confirm_s: float = _param(0.3, "sustained activity that confirms a spasm (s)")
+    confirm_s: float = _param(0.25, "sustained activity that confirms a spasm (s)")
     min_spasm_s: float = _param(0.5, "shortest spasm (s)")
     min_burst_s: float = _param(0.04, "shortest reported multi-unit burst (s)")
     episode_gap_s: float = _param(60.0, "spasms this close are one episode (s)")

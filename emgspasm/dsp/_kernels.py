@@ -94,91 +94,115 @@ def chain_kernel(x, scale, sos, enabled, zi_unit, z, lb_sos, lb_zi, lb_z,
     """
     n_ch, n = x.shape
     n_sec = sos.shape[0]
-    window = rms_buf.shape[0]
     buf = np.empty((BLOCK, n_ch))
     raw = np.empty((BLOCK, n_ch))
+    rect = np.empty((BLOCK, n_ch))
     for start in range(0, n, BLOCK):
         m = min(BLOCK, n - start)
-        # (1) repair and flag the raw samples
-        for i in range(m):
-            for c in range(n_ch):
-                v = x[c, start + i] * scale
-                flag = np.uint8(0)
-                if not np.isfinite(v):
-                    flag |= FLAG_NONFINITE
-                    v = fstate[F_HOLD, c]
-                    runs[c] = 0
-                else:
-                    if v == fstate[F_LAST, c] and runs[c] > 0:
-                        runs[c] += 1
-                    else:
-                        runs[c] = 1
-                    fstate[F_LAST, c] = v
-                    fstate[F_HOLD, c] = v
-                    a = abs(v)
-                    if a > fstate[F_MAXABS, c]:
-                        fstate[F_MAXABS, c] = a
-                    if clip_level > 0.0 and a >= clip_level:
-                        flag |= FLAG_CLIPPED
-                    elif (runs[c] >= clip_run and a > 0.0
-                          and a >= fstate[F_MAXABS, c]):
-                        flag |= FLAG_CLIPPED
-                    if runs[c] >= flat_run:
-                        flag |= FLAG_FLAT
-                out_flags[start + i, c] = flag
-                buf[i, c] = v
-                raw[i, c] = v
-        if gstate[G_STARTED] == 0:
+        _repair_block(x, scale, start, m, fstate, runs, clip_level, clip_run,
+                      flat_run, buf, raw, out_flags)
+        seed = gstate[G_STARTED] == 0
+        if seed:
             gstate[G_STARTED] = 1
             _seed(z, zi_unit, buf[0])
             _seed(lb_z, lb_zi, buf[0])
-            seed_lp = True
-        else:
-            seed_lp = False
-        # (2) band-pass and notches, channels innermost
         for s in range(n_sec):
             if enabled[s]:
                 _biquad_block(sos[s], z[s, 0], z[s, 1], buf, m)
         for s in range(lb_sos.shape[0]):
             _biquad_block(lb_sos[s], lb_z[s, 0], lb_z[s, 1], raw, m)
-        # (3) rectify, envelopes, TKEO
-        pos = gstate[G_RMS_POS]
         for i in range(m):
             for c in range(n_ch):
-                y = buf[i, c]
-                rect = abs(y)
-                if seed_lp and i == 0:
-                    for s in range(lp_sos.shape[0]):
-                        lp_z[s, 0, c] = lp_zi[s, 0] * rect
-                        lp_z[s, 1, c] = lp_zi[s, 1] * rect
-                lp = rect
-                for s in range(lp_sos.shape[0]):
-                    out = lp_sos[s, 0] * lp + lp_z[s, 0, c]
-                    lp_z[s, 0, c] = lp_sos[s, 1] * lp - lp_sos[s, 4] * out + lp_z[s, 1, c]
-                    lp_z[s, 1, c] = lp_sos[s, 2] * lp - lp_sos[s, 5] * out
-                    lp = out
-                sq = y * y
-                fstate[F_RMS_SUM, c] += sq - rms_buf[pos, c]
-                rms_buf[pos, c] = sq
-                y1 = fstate[F_Y1, c]
-                out_tkeo[start + i, c] = y1 * y1 - y * fstate[F_Y2, c]
-                fstate[F_Y2, c] = y1
-                fstate[F_Y1, c] = y
-                out_filt[start + i, c] = y
-                out_lowband[start + i, c] = raw[i, c]
-                out_lp[start + i, c] = lp
-            pos += 1
-            if pos == window:
-                # exact re-sum once per window so rounding never accumulates
-                pos = 0
-                for c in range(n_ch):
-                    total = 0.0
-                    for k in range(window):
-                        total += rms_buf[k, c]
-                    fstate[F_RMS_SUM, c] = total
+                rect[i, c] = abs(buf[i, c])
+        if seed:
+            _seed(lp_z, lp_zi, rect[0])
+        for s in range(lp_sos.shape[0]):
+            _biquad_block(lp_sos[s], lp_z[s, 0], lp_z[s, 1], rect, m)
+        _envelope_block(buf, raw, rect, start, m, rms_buf, fstate, gstate,
+                        out_filt, out_lowband, out_lp, out_rms, out_tkeo)
+
+
+@jit
+def _repair_block(x, scale, start, m, fstate, runs, clip_level, clip_run,
+                  flat_run, buf, raw, out_flags):
+    # one channel at a time, its state in registers, its input row contiguous
+    for c in range(x.shape[0]):
+        hold = fstate[F_HOLD, c]
+        last = fstate[F_LAST, c]
+        maxabs = fstate[F_MAXABS, c]
+        run = runs[c]
+        for i in range(m):
+            v = x[c, start + i] * scale
+            flag = np.uint8(0)
+            if not np.isfinite(v):
+                flag |= FLAG_NONFINITE
+                v = hold
+                run = 0
+            else:
+                run = run + 1 if (v == last and run > 0) else 1
+                last = v
+                hold = v
+                a = abs(v)
+                if a > maxabs:
+                    maxabs = a
+                if clip_level > 0.0 and a >= clip_level:
+                    flag |= FLAG_CLIPPED
+                elif run >= clip_run and a > 0.0 and a >= maxabs:
+                    flag |= FLAG_CLIPPED
+                if run >= flat_run:
+                    flag |= FLAG_FLAT
+            out_flags[start + i, c] = flag
+            buf[i, c] = v
+            raw[i, c] = v
+        fstate[F_HOLD, c] = hold
+        fstate[F_LAST, c] = last
+        fstate[F_MAXABS, c] = maxabs
+        runs[c] = run
+
+
+@jit
+def _envelope_block(buf, raw, rect, start, m, rms_buf, fstate, gstate,
+                    out_filt, out_lowband, out_lp, out_rms, out_tkeo):
+    # samples outer, channels inner: rows are contiguous and the channel loop
+    # vectorises; every output is written once, row by row
+    window = rms_buf.shape[0]
+    inv_window = 1.0 / window
+    n_ch = buf.shape[1]
+    pos = gstate[G_RMS_POS]
+    total = fstate[F_RMS_SUM]
+    y1 = fstate[F_Y1]
+    y2 = fstate[F_Y2]
+    for i in range(m):
+        row = buf[i]
+        ring = rms_buf[pos]
+        o_tkeo = out_tkeo[start + i]
+        o_filt = out_filt[start + i]
+        o_low = out_lowband[start + i]
+        o_lp = out_lp[start + i]
+        for c in range(n_ch):
+            y = row[c]
+            sq = y * y
+            total[c] += sq - ring[c]
+            ring[c] = sq
+            o_tkeo[c] = y1[c] * y1[c] - y * y2[c]
+            y2[c] = y1[c]
+            y1[c] = y
+            o_filt[c] = y
+            o_low[c] = raw[i, c]
+            o_lp[c] = rect[i, c]
+        pos += 1
+        if pos == window:
+            # exact re-sum once per window so rounding never accumulates
+            pos = 0
             for c in range(n_ch):
-                out_rms[start + i, c] = np.sqrt(max(fstate[F_RMS_SUM, c], 0.0) / window)
-        gstate[G_RMS_POS] = pos
+                acc = 0.0
+                for k in range(window):
+                    acc += rms_buf[k, c]
+                total[c] = acc
+        o_rms = out_rms[start + i]
+        for c in range(n_ch):
+            o_rms[c] = np.sqrt(max(total[c], 0.0) * inv_window)
+    gstate[G_RMS_POS] = pos
 
 
 @jit
