@@ -46,6 +46,91 @@ def _cmd_config(args):
     return 0
 
 
+def _add_read_options(parser):
+    g = parser.add_argument_group("reading recordings")
+    g.add_argument("--picks", nargs="+", metavar="CH",
+                   help="channels to analyse (default: EMG channels, or every "
+                        "channel in volts)")
+    g.add_argument("--units", choices=["V", "mV", "uV"],
+                   help="unit of the stored numbers, for files that do not "
+                        "state it (text, .npy) or state it wrongly")
+    g.add_argument("--sfreq", type=float, metavar="HZ",
+                   help="sampling rate, for files that do not state it")
+    g.add_argument("--adc-scale", type=float, metavar="V_PER_COUNT",
+                   help="volts per count, for integer .npy recordings")
+
+
+def _read_options(args):
+    from .analyze import ReadOptions
+    return ReadOptions(tuple(args.picks) if args.picks else None, args.units,
+                       args.sfreq, args.adc_scale)
+
+
+def _cmd_analyze(args):
+    from pathlib import Path
+
+    from .analyze import analyze_file, analyze_many
+    from .progress import Progress
+    config = load_config(args)
+    read = _read_options(args)
+    paths = [Path(p) for p in args.paths]
+    if len(paths) == 1 and not args.scheduler and not args.workers:
+        with Progress(f"{paths[0].name}") as bar:
+            results = [analyze_file(paths[0], args.out, config, read,
+                                    report=not args.no_report,
+                                    annotate=args.annotate, progress=bar.update)]
+    else:
+        with Progress(f"{len(paths)} recordings", total=len(paths)) as bar:
+            results = analyze_many(paths, args.out, config, read,
+                                   report=not args.no_report, annotate=args.annotate,
+                                   workers=args.workers, scheduler=args.scheduler,
+                                   on_result=lambda r: bar.step())
+    failed = 0
+    for r in results:
+        mark = "ok  " if r.ok else "FAIL"
+        print(f"{mark} {r.message}")
+        for note in r.notes:
+            print(f"     note: {note}")
+        failed += not r.ok
+    print(f"{len(results) - failed} of {len(results)} recording(s) analysed; "
+          f"results in {args.out}")
+    return 1 if failed else 0
+
+
+def _cmd_evaluate(args):
+    import json
+
+    from .evaluate import benchmark_set, evaluate, format_table
+    config = load_config(args)
+    cases = benchmark_set(quick=args.quick, seed=args.seed)
+    scores = evaluate(cases, config, progress=lambda line: print(line, flush=True))
+    print()
+    print(format_table(scores))
+    if args.json:
+        with open(args.json, "w") as fh:
+            json.dump({k: v.as_dict() for k, v in scores.items()}, fh, indent=2)
+    return 0
+
+
+def _cmd_simulate(args):
+    from .io.write import write_simulation
+    from .sim import Scenario, simulate
+    rec = simulate(Scenario(duration_s=args.duration, sfreq=args.rate,
+                            n_channels=args.channels, noise_uv=args.noise_uv,
+                            mains_hz=args.mains, ecg_channels=args.ecg_channels,
+                            seed=args.seed))
+    paths = write_simulation(rec, args.output)
+    print(f"wrote {', '.join(paths)}: {rec.duration_s:.0f} s, "
+          f"{len(rec.ch_names)} ch, {sum(e.is_muscle for e in rec.events)} true muscle events")
+    return 0
+
+
+def _cmd_demo(args):
+    from .demo import run_demo
+    return run_demo(seconds=args.seconds, speed=args.speed, seed=args.seed,
+                    config=load_config(args))
+
+
 def build_parser():
     """Return the argument parser (cheap: imports nothing heavy)."""
     parser = argparse.ArgumentParser(
@@ -62,6 +147,64 @@ def build_parser():
     _add_config_options(p)
     p.add_argument("--json", action="store_true", help="print it as JSON")
     p.set_defaults(func=_cmd_config)
+
+    p = sub.add_parser(
+        "demo", help="watch live detection on a simulated sensor (no hardware)",
+        description="Replay a simulated wearable session through the live engine "
+                    "at real-time pace and print what it announces.")
+    p.add_argument("--seconds", type=float, default=30.0, help="length (default 30)")
+    p.add_argument("--speed", type=float, default=1.0,
+                   help="playback speed, 1 = real time (default), 0 = as fast as possible")
+    p.add_argument("--seed", type=int, default=1)
+    _add_config_options(p)
+    p.set_defaults(func=_cmd_demo)
+
+    p = sub.add_parser(
+        "analyze", help="analyse recordings: events, summary and report per file",
+        description="Analyse recorded sessions (EDF/BDF/FIF/BrainVision and what "
+                    "else MNE reads, WFDB, CSV/TSV/TXT, .npy). Writes "
+                    "<name>_events.tsv/.json, <name>_summary.json and "
+                    "<name>_report.html per file. Several files run in parallel "
+                    "on Dask.")
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("--out", default="emgspasm-results", metavar="DIR",
+                   help="output folder (default: emgspasm-results)")
+    p.add_argument("--no-report", action="store_true", help="skip the HTML report")
+    p.add_argument("--annotate", choices=["fif", "edf"],
+                   help="also write the recording with the events as annotations")
+    p.add_argument("--workers", type=int, metavar="N",
+                   help="local Dask worker processes (default: one per core)")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="use an existing dask.distributed scheduler")
+    _add_read_options(p)
+    _add_config_options(p)
+    p.set_defaults(func=_cmd_analyze)
+
+    p = sub.add_parser(
+        "evaluate", help="score the detector on the generated benchmark set",
+        description="Simulate the benchmark set (with ground truth), run the "
+                    "detector and print precision, recall, F1, timing errors, "
+                    "latency and false alarm rates per class.")
+    p.add_argument("--quick", action="store_true",
+                   help="shorter recordings (about 10 s of work instead of minutes)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--json", metavar="PATH", help="also write the scores as JSON")
+    _add_config_options(p)
+    p.set_defaults(func=_cmd_evaluate)
+
+    p = sub.add_parser(
+        "simulate", help="write a simulated recording and its true events",
+        description="Write a simulated surface-EMG recording (.edf, .fif or "
+                    ".npy) and <name>_truth.tsv with its true events.")
+    p.add_argument("output", metavar="PATH")
+    p.add_argument("--duration", type=float, default=120.0, metavar="S")
+    p.add_argument("--rate", type=float, default=2000.0, metavar="HZ")
+    p.add_argument("--channels", type=int, default=2)
+    p.add_argument("--noise-uv", type=float, default=8.0)
+    p.add_argument("--mains", type=float, default=50.0, choices=[50.0, 60.0])
+    p.add_argument("--ecg-channels", type=int, default=0)
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(func=_cmd_simulate)
     return parser
 
 

@@ -152,8 +152,10 @@ def test_other_sampling_rates(sfreq):
 
 
 def test_events_carry_every_field():
-    rec = simulate(duration_s=30, n_channels=1, seed=2, spasms_per_min=6)
+    rec = simulate(duration_s=30, n_channels=1, seed=2, spasms_per_min=6,
+                   ecg_channels=1, pops_per_min=4)
     events, _ = run(rec.data, rec.sfreq, rec.ch_names)
+    assert events
     for ev in events:
         assert ev.channel == "EMG1" and ev.duration > 0
         assert ev.detected_at >= ev.onset

@@ -130,6 +130,7 @@ def test_auto_notch_decides_and_reports(mains, rng):
     assert chain.mains.mains_hz == mains
     if mains:
         assert chain.notch_frequencies[0] == mains
+        assert 40 < chain.mains.level_uv < 60
         tail = out.filtered[:, -2000:]
         spectrum = np.abs(np.fft.rfft(tail, axis=1)).mean(axis=0)
         freqs = np.fft.rfftfreq(tail.shape[1], 1 / sfreq)

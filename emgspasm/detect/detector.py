@@ -395,8 +395,9 @@ class Detector:
         noise2 = row[K.R_NOISE] / self._fprm[K.P_QCORR]
         ehi = max(row[K.R_EHI], 1e-300)
         ratio = np.clip(row[K.R_ETK] / ehi / 2.0, 0.0, 1.0)
+        onset = int(row[K.R_ONSET])
         return _Burst(
-            onset=int(row[K.R_ONSET]), offset=int(row[K.R_OFFSET]),
+            onset=onset, offset=max(onset, int(row[K.R_OFFSET])),
             peak=row[K.R_PEAK], lowratio=row[K.R_ELO] / ehi,
             freq_hz=float(np.arcsin(np.sqrt(ratio)) * self.sfreq / (2 * np.pi)),
             snr=float(np.sqrt(row[K.R_PEAK_E2] / noise2)) if noise2 > 0 else 0.0,

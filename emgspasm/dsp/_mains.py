@@ -38,6 +38,9 @@ class MainsDecision:
         Harmonic numbers notched (1 = the fundamental).
     ratio_50, ratio_60 : float or None
         Line-to-neighbour power ratios measured by ``"auto"``.
+    level_uv : float or None
+        Amplitude of the mains fundamental found by ``"auto"`` (µV, mean over
+        channels).
     decided_at_s : float or None
         Stream time of the decision (``"auto"`` only).
     """
@@ -47,6 +50,7 @@ class MainsDecision:
     harmonics: tuple = ()
     ratio_50: float | None = None
     ratio_60: float | None = None
+    level_uv: float | None = None
     decided_at_s: float | None = None
 
 
@@ -79,9 +83,13 @@ def _ratio(line, side):
     return float("inf") if line > 0 else 0.0
 
 
-def decide(acc, groups, decided_at_s):
-    """Turn accumulated DFT sums into a :class:`MainsDecision`."""
+def decide(acc, groups, n_samples, decided_at_s):
+    """Turn DFT sums over ``n_samples`` into a :class:`MainsDecision`."""
     power = (acc[:, 0, :] ** 2 + acc[:, 1, :] ** 2).sum(axis=1)
+    # a Hann-windowed sum of A cos(wt) has magnitude A N / 4
+    level = {m: float(np.mean(np.hypot(acc[rows[0][1], 0], acc[rows[0][1], 1]))
+                      * 4 / n_samples * 1e6) if rows else None
+             for m, rows in groups.items()}
     ratios, present = {}, {}
     for mains, rows in groups.items():
         first = rows[:PRESENCE_HARMONICS]
@@ -93,6 +101,7 @@ def decide(acc, groups, decided_at_s):
             if k == 1 or _ratio(power[i], (power[lo] + power[hi]) / 2) >= PRESENCE_RATIO)
     best = max(ratios, key=ratios.get)
     if ratios[best] < PRESENCE_RATIO:
-        return MainsDecision("auto", None, (), ratios[50.0], ratios[60.0], decided_at_s)
+        return MainsDecision("auto", None, (), ratios[50.0], ratios[60.0], None,
+                             decided_at_s)
     return MainsDecision("auto", best, present[best], ratios[50.0], ratios[60.0],
-                         decided_at_s)
+                         level[best], decided_at_s)

@@ -257,7 +257,7 @@ class DSPChain:
 
     def _apply_decision(self):
         self.mains = _mains.decide(self._probe_acc, self._probe_groups,
-                                   self._seen / self.sfreq)
+                                   self._probe_total, self._seen / self.sfreq)
         for mains, (first, last, _) in self._bank_rows.items():
             self._enabled[first:last] = 0
             if mains == self.mains.mains_hz:
