@@ -196,9 +196,13 @@ def _choose(names, picks, path, default):
 # -- MNE ------------------------------------------------------------------
 
 def _open_mne(path, picks, units):
+    import warnings
+
     import mne
     try:
-        raw = mne.io.read_raw(path, preload=False, verbose="error")
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            raw = mne.io.read_raw(path, preload=False, verbose="warning")
     except Exception as err:
         raise InputFileError(
             f"{path.name}: MNE could not read it ({type(err).__name__}: {err}). "
@@ -211,7 +215,10 @@ def _open_mne(path, picks, units):
         emg = [i for i, t in enumerate(types) if t in ("eeg", "misc", "bio")]
     idx = _choose(names, picks, path, emg)
     scale = _unit_scale(units, path) if units else 1.0
-    notes = []
+    notes = [f"MNE: {w.message}" for w in caught]
+    if any("file size" in n for n in notes):
+        notes.append(f"the file is truncated: analysing the {raw.n_times / raw.info['sfreq']:.1f} s "
+                     "it holds; anything after that is missing")
     if units:
         notes.append(f"samples rescaled as if stored in {units}")
     dropped = [names[i] for i in range(len(names)) if i not in idx]
@@ -278,14 +285,14 @@ def _open_text(path, picks, units, sfreq):
         lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
     except OSError as err:
         raise InputFileError(f"{path.name}: cannot read it ({err.strerror}).") from None
-    delimiter = "\t" if path.suffix.lower() == ".tsv" else None
     header, body_start = [], 0
     for body_start, line in enumerate(lines):
-        if line.strip() and _numeric_row(line, delimiter):
+        if line.strip() and _numeric_row(line, _delimiter(line)):
             break
         header.append(line)
     else:
         raise InputFileError(f"{path.name}: no numeric rows found.")
+    delimiter = _delimiter(lines[body_start])
     rows = []
     bad_rows = 0
     width = len(_split(lines[body_start], delimiter))
@@ -345,9 +352,16 @@ def _open_text(path, picks, units, sfreq):
                      "text", notes, lambda a, b: data[:, a:b])
 
 
+def _delimiter(line):
+    for candidate in ("\t", ",", ";"):
+        if candidate in line:
+            return candidate
+    return None
+
+
 def _split(line, delimiter):
-    return [f for f in (line.split(delimiter) if delimiter else
-                        re.split(r"[,\s;]+", line.strip())) if f != ""]
+    parts = line.split(delimiter) if delimiter else line.split()
+    return [f.strip() for f in parts if f.strip() != ""]
 
 
 def _numeric_row(line, delimiter):
