@@ -120,7 +120,7 @@ def format_table(scores):
     for group, sc in scores.items():
         for label in (FASCICULATION, SPASM, BURST):
             cs = sc.classes[label]
-            if cs.tp + cs.fn + cs.fp == 0:
+            if cs.tp + cs.fn == 0:
                 continue
             lat = _ms(cs.latency, 50) + " / " + _ms(cs.latency, 95)
             if label == SPASM and cs.provisional_latency:
@@ -132,8 +132,10 @@ def format_table(scores):
                 f"{lat} | {sub} |")
     lines.append("")
     for group, sc in scores.items():
-        line = (f"{group}: {sc.hours:.2f} channel-hours, false spasm alarms "
-                f"{sc.false_spasms_per_hour:.2f}/h")
+        false = ", ".join(f"{sc.classes[k].fp / sc.hours:.2f} {k}s" for k in
+                          (SPASM, FASCICULATION, BURST)) if sc.hours else "-"
+        line = (f"{group}: {sc.hours:.2f} channel-hours; false alarms per "
+                f"channel-hour: {false}")
         if sc.quiet_hours:
             line += (f"; in {sc.quiet_hours:.2f} h of quiet wear with artefacts and "
                      f"ECG: {sc.quiet_false_spasms} ({sc.quiet_false_spasms_per_hour:.2f}/h)")
