@@ -1,0 +1,1 @@
+"""Live monitoring: sensor protocols, serial link, emulator, dashboard, recorder."""
