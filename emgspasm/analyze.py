@@ -112,8 +112,8 @@ def replay(recording, config=None, progress=None):
     per_bin = max(1, int(np.ceil(recording.n_samples / n_points)))
     overview = np.zeros((len(recording.ch_names),
                          int(np.ceil(recording.n_samples / per_bin))))
-    for start, data in recording.blocks(BLOCK_S):
-        out = engine.process(data).output
+    for start, data, flags in recording.blocks(BLOCK_S):
+        out = engine.process(data, flags).output
         first = start // per_bin
         edges = np.arange(first * per_bin, start + data.shape[1], per_bin)
         idx = np.clip(edges - start, 0, None)

@@ -131,6 +131,64 @@ def _cmd_demo(args):
                     config=load_config(args))
 
 
+def _cmd_emulate(args):
+    import signal
+    import threading
+
+    from .live.emulator import Emulator, Faults
+    faults = Faults(args.corrupt_rate, args.drop_rate, args.pause_at, args.pause,
+                    args.disconnect_at, args.disconnect)
+    if args.file:
+        from .io.recording import open_recording
+        rec = open_recording(args.file, sfreq=args.sfreq, units=args.units)
+        emulator = Emulator(rec.read(0, rec.n_samples), rec.sfreq, args.protocol,
+                            args.port, faults=faults, speed=args.speed)
+        print(f"streaming {rec.path.name} ({rec.duration_s:.0f} s)")
+    else:
+        from .sim import Scenario, simulate
+        sim = simulate(Scenario(duration_s=args.duration, sfreq=args.rate,
+                                n_channels=args.channels, ecg_channels=min(1, args.channels),
+                                seed=args.seed))
+        emulator = Emulator.from_simulation(sim, args.protocol, args.truth,
+                                            port=args.port, faults=faults,
+                                            speed=args.speed)
+        if args.truth:
+            print(f"true events: {args.truth}")
+    emulator.start()
+    print(f"port: {emulator.port}", flush=True)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *a: stop.set())
+    try:
+        while not (emulator.done.is_set() or stop.is_set()):
+            stop.wait(0.2)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        emulator.stop()
+    print(f"sent {emulator.sent_frames} frames ({emulator.dropped_frames} dropped, "
+          f"{emulator.corrupted_frames} corrupted on purpose)")
+    return 0
+
+
+def _cmd_monitor(args):
+    from .live.monitor import monitor, recording_folder
+    record = None if args.no_record else recording_folder(args.record)
+    code, _ = monitor(args.port, args.protocol, load_config(args), headless=args.headless,
+                      record_dir=record, baudrate=args.baud, adc_scale=args.adc_scale,
+                      sfreq=args.rate, alert_spasm_s=args.alert_spasm,
+                      duration_s=args.duration)
+    return code
+
+
+def _cmd_recover(args):
+    from .live.recorder import recover
+    files = recover(args.folder)
+    state = "damaged end (a crash) recovered" if files["damaged"] else "complete"
+    print(f"{args.folder}: {files['samples']} samples, {state}; wrote {files['fif']} "
+          f"and {files['events']}")
+    return 0
+
+
 def build_parser():
     """Return the argument parser (cheap: imports nothing heavy)."""
     parser = argparse.ArgumentParser(
@@ -149,15 +207,76 @@ def build_parser():
     p.set_defaults(func=_cmd_config)
 
     p = sub.add_parser(
-        "demo", help="watch live detection on a simulated sensor (no hardware)",
-        description="Replay a simulated wearable session through the live engine "
-                    "at real-time pace and print what it announces.")
+        "demo", help="watch live detection on an emulated sensor (no hardware)",
+        description="Start the device emulator on a pseudo-terminal and the live "
+                    "monitor on it: a simulated wearable session, detected live.")
     p.add_argument("--seconds", type=float, default=30.0, help="length (default 30)")
     p.add_argument("--speed", type=float, default=1.0,
-                   help="playback speed, 1 = real time (default), 0 = as fast as possible")
+                   help="playback speed, 1 = real time (default), 0 = as fast as the link allows")
     p.add_argument("--seed", type=int, default=1)
     _add_config_options(p)
     p.set_defaults(func=_cmd_demo)
+
+    p = sub.add_parser(
+        "monitor", help="live dashboard of a sensor on a serial port",
+        description="Read a sensor on a serial port, detect live, show a dashboard "
+                    "(or JSON lines with --headless), and record the session so a "
+                    "crash loses at most 1 s of samples.")
+    p.add_argument("--port", required=True, help="serial port, e.g. /dev/ttyUSB0")
+    p.add_argument("--protocol", choices=["emgspasm", "cyton", "ascii"],
+                   default="emgspasm")
+    p.add_argument("--baud", type=int, help="baud rate (default 115200)")
+    p.add_argument("--rate", type=float, metavar="HZ",
+                   help="sampling rate of an ASCII sensor (default: estimated)")
+    p.add_argument("--adc-scale", type=float, metavar="V_PER_COUNT",
+                   help="volts per printed count (ASCII sensors)")
+    p.add_argument("--headless", action="store_true",
+                   help="print notices as JSON lines instead of the dashboard")
+    p.add_argument("--record", default="emgspasm-sessions", metavar="DIR",
+                   help="where session recordings go (default: emgspasm-sessions)")
+    p.add_argument("--no-record", action="store_true", help="do not record")
+    p.add_argument("--alert-spasm", type=float, default=30.0, metavar="S",
+                   help="alert when a spasm runs longer than this (default 30 s)")
+    p.add_argument("--duration", type=float, metavar="S", help="stop after S seconds")
+    _add_config_options(p)
+    p.set_defaults(func=_cmd_monitor)
+
+    p = sub.add_parser(
+        "emulate", help="a sensor without hardware, on a pseudo-terminal",
+        description="Open a pseudo-terminal and stream the simulator (true events "
+                    "logged) or a recorded file at real-time pace in one of the "
+                    "protocols; print the port to connect to. Faults on request.")
+    p.add_argument("--protocol", choices=["emgspasm", "cyton", "ascii"],
+                   default="emgspasm")
+    p.add_argument("--file", metavar="PATH", help="stream this recording instead")
+    p.add_argument("--port", metavar="PATH", help="symlink to create (default: a temp name)")
+    p.add_argument("--duration", type=float, default=600.0, metavar="S")
+    p.add_argument("--rate", type=float, default=2000.0, metavar="HZ")
+    p.add_argument("--channels", type=int, default=2)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--speed", type=float, default=1.0, help="1 = real time")
+    p.add_argument("--truth", metavar="PATH", help="write the true events here")
+    p.add_argument("--sfreq", type=float, help="for --file recordings that lack it")
+    p.add_argument("--units", choices=["V", "mV", "uV"], help="for --file recordings")
+    f = p.add_argument_group("faults")
+    f.add_argument("--corrupt-rate", type=float, default=0.0, metavar="P",
+                   help="probability a frame gets a flipped byte")
+    f.add_argument("--drop-rate", type=float, default=0.0, metavar="P",
+                   help="probability a frame is not sent")
+    f.add_argument("--pause-at", type=float, default=-1.0, metavar="S")
+    f.add_argument("--pause", type=float, default=0.0, metavar="S",
+                   help="stall this long at --pause-at")
+    f.add_argument("--disconnect-at", type=float, default=-1.0, metavar="S")
+    f.add_argument("--disconnect", type=float, default=0.0, metavar="S",
+                   help="remove the port this long at --disconnect-at")
+    p.set_defaults(func=_cmd_emulate)
+
+    p = sub.add_parser(
+        "recover", help="rebuild a session recording after a crash",
+        description="Read a session folder left by 'monitor' (after a crash or "
+                    "kill) and write recording_raw.fif and events.tsv.")
+    p.add_argument("folder", metavar="DIR")
+    p.set_defaults(func=_cmd_recover)
 
     p = sub.add_parser(
         "analyze", help="analyse recordings: events, summary and report per file",

@@ -83,18 +83,20 @@ class Engine:
         """Seconds of signal processed."""
         return self.chain.samples_seen / self.chain.sfreq
 
-    def process(self, chunk):
+    def process(self, chunk, flags=None):
         """Filter one chunk and run the detector over it.
 
         Parameters
         ----------
         chunk : ndarray, shape (n_channels, n_samples)
+        flags : ndarray of uint8, optional
+            Link flags for the same samples (see :meth:`DSPChain.process`).
 
         Returns
         -------
         step : Step
         """
-        out = self.chain.process(chunk)
+        out = self.chain.process(chunk, flags)
         return Step(out, self.detector.process(out))
 
     def finish(self):

@@ -202,7 +202,7 @@ class DSPChain:
             self.mains = _mains.MainsDecision(
                 "fixed", mains, tuple(range(1, len(self._bank_rows[mains][2]) + 1)))
 
-    def process(self, chunk):
+    def process(self, chunk, flags=None):
         """Filter one chunk.
 
         Parameters
@@ -210,6 +210,9 @@ class DSPChain:
         chunk : ndarray, shape (n_channels, n_samples)
             Float samples in volts, or integer ADC counts when ``adc_scale``
             was given. ``n_samples`` may be 0.
+        flags : ndarray of uint8, same shape, optional
+            Flags from the sensor link (8 leads-off, 16 gap, 2 saturation),
+            merged into the output flags.
 
         Returns
         -------
@@ -235,6 +238,13 @@ class DSPChain:
         if done < n:
             self._run(x[:, done:], scale, [o[done:] for o in outs])
             self._seen += n - done
+        if flags is not None:
+            link = np.asarray(flags, dtype=np.uint8)
+            if link.shape != x.shape:
+                raise InputDataError(
+                    f"Invalid shape for the 'flags' parameter. Expected {x.shape} "
+                    f"(the chunk's), got {link.shape}.")
+            outs[-1] |= link.T
         return ChainOutput(self._seen - n, *(o.T for o in outs))
 
     def state(self):

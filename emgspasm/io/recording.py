@@ -57,6 +57,7 @@ class Recording:
     source: str
     notes: list = field(default_factory=list)
     _read: object = None
+    link_flags: list = field(default_factory=list)
 
     @property
     def duration_s(self):
@@ -83,11 +84,25 @@ class Recording:
                 f"({start / self.sfreq:.1f}-{stop / self.sfreq:.1f} s) failed: "
                 f"{err}. The file may be truncated or corrupt.") from err
 
+    def read_flags(self, start, stop):
+        """Link flags recorded with the samples (``LINK_*`` annotations of a
+        recorded live session), or None when the file has none."""
+        if not self.link_flags:
+            return None
+        start, stop = max(0, int(start)), min(self.n_samples, int(stop))
+        flags = np.zeros((len(self.ch_names), max(0, stop - start)), dtype=np.uint8)
+        for c, a, b, bit in self.link_flags:
+            lo, hi = max(a, start), min(b, stop)
+            if lo < hi:
+                flags[c, lo - start:hi - start] |= bit
+        return flags
+
     def blocks(self, block_s=10.0):
-        """Yield ``(start_sample, data)`` blocks covering the recording."""
+        """Yield ``(start_sample, data, flags)`` blocks covering the recording."""
         step = max(1, int(round(block_s * self.sfreq)))
         for start in range(0, self.n_samples, step):
-            yield start, self.read(start, start + step)
+            yield (start, self.read(start, start + step),
+                   self.read_flags(start, start + step))
 
 
 def open_recording(path, *, picks=None, units=None, sfreq=None, adc_scale=None,
@@ -229,8 +244,27 @@ def _open_mne(path, picks, units):
         data = raw.get_data(picks=idx, start=start, stop=stop)
         return data * scale
 
-    return Recording(path, float(raw.info["sfreq"]), [names[i] for i in idx],
-                     int(raw.n_times), "mne", notes, read)
+    chosen = [names[i] for i in idx]
+    return Recording(path, float(raw.info["sfreq"]), chosen, int(raw.n_times), "mne",
+                     notes, read, _link_flags(raw, chosen))
+
+
+def _link_flags(raw, chosen):
+    """``(channel, start, stop, bit)`` spans from ``LINK_*`` annotations."""
+    from ..live.recorder import LINK_FLAGS
+    bits = {label: bit for bit, label in LINK_FLAGS}
+    sfreq = raw.info["sfreq"]
+    spans = []
+    for ann in raw.annotations:
+        bit = bits.get(ann["description"])
+        if bit is None:
+            continue
+        a = int(round(ann["onset"] * sfreq)) - raw.first_samp
+        b = a + int(round(ann["duration"] * sfreq))
+        for name in ann["ch_names"] or chosen:
+            if name in chosen:
+                spans.append((chosen.index(name), a, b, bit))
+    return spans
 
 
 # -- WFDB -----------------------------------------------------------------
