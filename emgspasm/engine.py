@@ -75,8 +75,14 @@ class Engine:
 
     @property
     def events(self):
-        """Final events found so far, in the order they were committed."""
-        return self.detector.events
+        """Final events found so far, in the order they were committed.
+
+        Events committed at the same sample are ordered by channel, onset
+        and label, so the order never depends on how the stream was cut.
+        """
+        order = {name: i for i, name in enumerate(self.ch_names)}
+        return sorted(self.detector.events,
+                      key=lambda e: (e.detected_at, order[e.channel], e.onset, e.label))
 
     @property
     def stream_time(self):

@@ -143,8 +143,8 @@ class LiveSession:
         self.link.stop()
         tail = []
         for item in drain(self.link, 0.0):
-            if isinstance(item, Block) and self.engine is not None:
-                tail += self._announce(self.engine.process(item.data, item.flags).notices)
+            if isinstance(item, Block):
+                tail += self._process(item)  # recorded like every other block
         files = None
         if self.engine is not None:
             tail += self._announce(self.engine.finish())

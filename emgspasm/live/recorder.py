@@ -216,7 +216,8 @@ def export(folder, events=None):
         flags, meta["sfreq"], meta["ch_names"])
     if onsets:
         annotations += mne.Annotations(onsets, durations, descriptions, ch_names=channels)
-    raw.set_annotations(annotations)
+    # after a crash an event may end past the last synced sample: crop it
+    raw.set_annotations(annotations, emit_warning=False)
     fif = folder / FIF_NAME
     raw.save(fif, fmt="double", overwrite=True, verbose="error")
     tsv = folder / "events.tsv"
