@@ -38,9 +38,9 @@ R_NOISE, R_PEAK_E2, R_MOD_BP2, R_MOD_ENV, R_MOD_N, R_ACTIVE, R_BITS = (
 N_FIELDS = 18
 
 # float state rows
-S_ESUM, S_Q, S_LOGQ, S_PEAK, S_EHI, S_ELO, S_ETK, S_PEAK_E2 = range(8)
-S_MOD_BP2, S_MOD_ENV, S_NUPD, S_RING = 8, 9, 10, 11
-N_FSTATE = 12
+S_ESUM, S_Q, S_PEAK, S_EHI, S_ELO, S_ETK, S_PEAK_E2 = range(7)
+S_MOD_BP2, S_MOD_ENV, S_NUPD, S_RING = 7, 8, 9, 10
+N_FSTATE = 11
 
 # int state rows
 I_STATE, I_RISE, I_LAST, I_QUIET, I_NFLAG, I_NB, I_LONG = range(7)
@@ -50,7 +50,11 @@ N_ISTATE = 12
 # float parameters
 P_ON2, P_OFF2, P_QCORR, P_ETA_UP, P_DOWN_RATIO, P_ACTIVE_RATE = range(6)
 P_WARM_GAIN, P_WARM_N, P_RING_FRAC2, P_RING_DECAY = 6, 7, 8, 9
-N_FPARAM = 10
+# multiplicative noise-floor steps once the warm-up is over: exp(+-rate)
+P_UP_IDLE, P_DOWN_IDLE, P_UP_ACTIVE, P_DOWN_ACTIVE = 10, 11, 12, 13
+N_FPARAM = 14
+#: After this many warm-up time constants the warm-up gain is dropped.
+WARM_SPAN = 10.0
 
 # int parameters
 Q_WINDOW, Q_HANGOVER, Q_FASC_MAX, Q_SEGMENT, Q_RECENT, Q_BAD_MERGE = range(6)
@@ -165,7 +169,6 @@ def detect_kernel(y, lowband, tkeo, flags, start, fprm, iprm, env_buf,
             # noise floor: seeded from the first full window
             if fst[S_NUPD, c] == 0.0:
                 if ist[I_FILLED, c] == window and flag == 0 and e2 > 0.0:
-                    fst[S_LOGQ, c] = np.log(e2)
                     fst[S_Q, c] = e2
                     fst[S_NUPD, c] = 1.0
                 continue
@@ -224,16 +227,19 @@ def detect_kernel(y, lowband, tkeo, flags, start, fprm, iprm, env_buf,
                         k = _emit(rec, k, K_END, c, t, fst, ist, window)
                         ist[I_RISE, c] = -1
             if flag == 0:
-                rate = fprm[P_ETA_UP]
-                if ist[I_STATE, c] == ACTIVE or ist[I_RISE, c] >= 0:
-                    rate *= fprm[P_ACTIVE_RATE]
-                rate *= 1.0 + fprm[P_WARM_GAIN] * np.exp(
-                    -fst[S_NUPD, c] / fprm[P_WARM_N])
-                if e2 > fst[S_Q, c]:
-                    fst[S_LOGQ, c] += rate
+                busy = ist[I_STATE, c] == ACTIVE or ist[I_RISE, c] >= 0
+                above = e2 > fst[S_Q, c]
+                if fst[S_NUPD, c] < WARM_SPAN * fprm[P_WARM_N]:
+                    rate = fprm[P_ETA_UP] * (1.0 + fprm[P_WARM_GAIN] * np.exp(
+                        -fst[S_NUPD, c] / fprm[P_WARM_N]))
+                    if busy:
+                        rate *= fprm[P_ACTIVE_RATE]
+                    step = np.exp(rate if above else -rate * fprm[P_DOWN_RATIO])
+                elif busy:
+                    step = fprm[P_UP_ACTIVE] if above else fprm[P_DOWN_ACTIVE]
                 else:
-                    fst[S_LOGQ, c] -= rate * fprm[P_DOWN_RATIO]
-                fst[S_Q, c] = np.exp(fst[S_LOGQ, c])
+                    step = fprm[P_UP_IDLE] if above else fprm[P_DOWN_IDLE]
+                fst[S_Q, c] *= step
                 fst[S_NUPD, c] += 1.0
         if (t + 1) % iprm[Q_SEGMENT] == 0:
             for c in range(n_ch):

@@ -142,6 +142,12 @@ class Detector:
         self._fprm[K.P_ACTIVE_RATE] = 0.1
         self._fprm[K.P_WARM_GAIN] = 200.0
         self._fprm[K.P_WARM_N] = 2.0 * fs
+        up, ratio, active = (self._fprm[K.P_ETA_UP], self._fprm[K.P_DOWN_RATIO],
+                             self._fprm[K.P_ACTIVE_RATE])
+        self._fprm[K.P_UP_IDLE] = np.exp(up)
+        self._fprm[K.P_DOWN_IDLE] = np.exp(-up * ratio)
+        self._fprm[K.P_UP_ACTIVE] = np.exp(up * active)
+        self._fprm[K.P_DOWN_ACTIVE] = np.exp(-up * active * ratio)
         self._fprm[K.P_RING_FRAC2] = d.ring_fraction ** 2
         self._fprm[K.P_RING_DECAY] = np.exp(-2.0 / (ring_time_s * fs))
         self._iprm = np.zeros(K.N_IPARAM, dtype=np.int64)
