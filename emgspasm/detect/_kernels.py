@@ -64,25 +64,26 @@ IDLE, ACTIVE = 0, 1
 
 
 @jit
-def _emit(rec, k, kind, c, t, fst, ist, window):
+def _put(rec, k, kind, c, t, onset, offset, peak, ehi, elo, etk, nb, nflag, q,
+         peak_e2, mod_bp2, mod_env, mod_n, active, bits):
     rec[k, R_KIND] = kind
     rec[k, R_CH] = c
     rec[k, R_T] = t
-    rec[k, R_ONSET] = ist[I_RISE, c]
-    rec[k, R_OFFSET] = ist[I_LAST, c] - (window - 1)
-    rec[k, R_PEAK] = fst[S_PEAK, c]
-    rec[k, R_EHI] = fst[S_EHI, c]
-    rec[k, R_ELO] = fst[S_ELO, c]
-    rec[k, R_ETK] = fst[S_ETK, c]
-    rec[k, R_N] = ist[I_NB, c]
-    rec[k, R_NFLAG] = ist[I_NFLAG, c]
-    rec[k, R_NOISE] = fst[S_Q, c]
-    rec[k, R_PEAK_E2] = fst[S_PEAK_E2, c]
-    rec[k, R_MOD_BP2] = fst[S_MOD_BP2, c]
-    rec[k, R_MOD_ENV] = fst[S_MOD_ENV, c]
-    rec[k, R_MOD_N] = ist[I_MOD_N, c]
-    rec[k, R_ACTIVE] = ist[I_STATE, c]
-    rec[k, R_BITS] = 0
+    rec[k, R_ONSET] = onset
+    rec[k, R_OFFSET] = offset
+    rec[k, R_PEAK] = peak
+    rec[k, R_EHI] = ehi
+    rec[k, R_ELO] = elo
+    rec[k, R_ETK] = etk
+    rec[k, R_N] = nb
+    rec[k, R_NFLAG] = nflag
+    rec[k, R_NOISE] = q
+    rec[k, R_PEAK_E2] = peak_e2
+    rec[k, R_MOD_BP2] = mod_bp2
+    rec[k, R_MOD_ENV] = mod_env
+    rec[k, R_MOD_N] = mod_n
+    rec[k, R_ACTIVE] = active
+    rec[k, R_BITS] = bits
     return k + 1
 
 
@@ -90,6 +91,10 @@ def _emit(rec, k, kind, c, t, fst, ist, window):
 def detect_kernel(y, lowband, tkeo, flags, start, fprm, iprm, env_buf,
                   mod_sos, mod_z, fst, ist, rec):
     """Advance the detector over one chunk.
+
+    One channel at a time, its state in registers; the records come out
+    grouped by channel and are put in stream order by the caller (a stable
+    sort on sample, then channel).
 
     Parameters
     ----------
@@ -103,150 +108,202 @@ def detect_kernel(y, lowband, tkeo, flags, start, fprm, iprm, env_buf,
     env_buf : ndarray, shape (window, n_channels)
         Ring of squared samples of the detection envelope.
     mod_sos, mod_z : ndarray
-        3-8 Hz band-pass of the envelope (clonus band) and its state.
+        3-8 Hz band-pass of the envelope (one section, the clonus band) and
+        its state.
     fst, ist : ndarray
         Per-channel float and integer state.
     rec : ndarray, shape (capacity, N_FIELDS)
-        Output records.
+        Output records; needs 3 rows per sample and channel at most.
 
     Returns
     -------
     n_records : int
-    n_used : int
-        Samples consumed; less than ``n_samples`` when ``rec`` filled up
-        (call again with the rest).
     """
     n, n_ch = y.shape
     window = iprm[Q_WINDOW]
-    capacity = rec.shape[0]
+    hangover = iprm[Q_HANGOVER]
+    fasc_max = iprm[Q_FASC_MAX]
+    segment = iprm[Q_SEGMENT]
+    recent_n = iprm[Q_RECENT]
+    bad_merge = iprm[Q_BAD_MERGE]
+    on2 = fprm[P_ON2]
+    off2 = fprm[P_OFF2]
+    qcorr = fprm[P_QCORR]
+    ring_frac2 = fprm[P_RING_FRAC2]
+    ring_decay = fprm[P_RING_DECAY]
+    warm_end = WARM_SPAN * fprm[P_WARM_N]
+    b0, b1, b2 = mod_sos[0, 0], mod_sos[0, 1], mod_sos[0, 2]
+    a1, a2 = mod_sos[0, 4], mod_sos[0, 5]
     k = 0
-    for i in range(n):
-        if k + 3 * n_ch > capacity:
-            return k, i
-        t = start + i
-        pos = t % window
-        for c in range(n_ch):
+    for c in range(n_ch):
+        esum = fst[S_ESUM, c]
+        q = fst[S_Q, c]
+        peak = fst[S_PEAK, c]
+        ehi = fst[S_EHI, c]
+        elo = fst[S_ELO, c]
+        etk = fst[S_ETK, c]
+        peak_e2 = fst[S_PEAK_E2, c]
+        mod_bp2 = fst[S_MOD_BP2, c]
+        mod_env = fst[S_MOD_ENV, c]
+        nupd = fst[S_NUPD, c]
+        ring = fst[S_RING, c]
+        state = ist[I_STATE, c]
+        rise = ist[I_RISE, c]
+        last = ist[I_LAST, c]
+        quiet = ist[I_QUIET, c]
+        nflag = ist[I_NFLAG, c]
+        nb = ist[I_NB, c]
+        long_ = ist[I_LONG, c]
+        mod_n = ist[I_MOD_N, c]
+        bad_start = ist[I_BAD_START, c]
+        bad_last = ist[I_BAD_LAST, c]
+        bad_bits = ist[I_BAD_BITS, c]
+        filled = ist[I_FILLED, c]
+        z0 = mod_z[0, 0, c]
+        z1 = mod_z[0, 1, c]
+        for i in range(n):
+            t = start + i
+            pos = t % window
             v = y[i, c]
             sq = v * v
-            fst[S_ESUM, c] += sq - env_buf[pos, c]
+            esum += sq - env_buf[pos, c]
             env_buf[pos, c] = sq
             if pos == window - 1:
-                total = 0.0
+                # exact re-sum once per window so rounding never accumulates
+                esum = 0.0
                 for j in range(window):
-                    total += env_buf[j, c]
-                fst[S_ESUM, c] = total
-            if ist[I_FILLED, c] < window:
-                ist[I_FILLED, c] += 1
-            e2 = max(fst[S_ESUM, c], 0.0) / window
+                    esum += env_buf[j, c]
+            if filled < window:
+                filled += 1
+            e2 = max(esum, 0.0) / window
             e = np.sqrt(e2)
-            bp = e
-            for s in range(mod_sos.shape[0]):
-                out = mod_sos[s, 0] * bp + mod_z[s, 0, c]
-                mod_z[s, 0, c] = mod_sos[s, 1] * bp - mod_sos[s, 4] * out + mod_z[s, 1, c]
-                mod_z[s, 1, c] = mod_sos[s, 2] * bp - mod_sos[s, 5] * out
-                bp = out
-            fst[S_MOD_BP2, c] += bp * bp
-            fst[S_MOD_ENV, c] += e
-            ist[I_MOD_N, c] += 1
+            bp = b0 * e + z0
+            z0 = b1 * e - a1 * bp + z1
+            z1 = b2 * e - a2 * bp
+            mod_bp2 += bp * bp
+            mod_env += e
+            mod_n += 1
             flag = flags[i, c]
             # runs of flagged samples
             if flag != 0:
-                if ist[I_BAD_START, c] < 0:
-                    ist[I_BAD_START, c] = t
-                    ist[I_BAD_BITS, c] = 0
-                ist[I_BAD_LAST, c] = t
-                ist[I_BAD_BITS, c] |= flag
-            elif (ist[I_BAD_START, c] >= 0
-                  and t - ist[I_BAD_LAST, c] > iprm[Q_BAD_MERGE]):
-                rec[k, R_KIND] = K_BAD
-                rec[k, R_CH] = c
-                rec[k, R_T] = t
-                rec[k, R_ONSET] = ist[I_BAD_START, c]
-                rec[k, R_OFFSET] = ist[I_BAD_LAST, c]
-                rec[k, R_BITS] = ist[I_BAD_BITS, c]
-                k += 1
-                ist[I_BAD_START, c] = -1
+                if bad_start < 0:
+                    bad_start = t
+                    bad_bits = 0
+                bad_last = t
+                bad_bits |= flag
+            elif bad_start >= 0 and t - bad_last > bad_merge:
+                k = _put(rec, k, K_BAD, c, t, bad_start, bad_last, 0.0, 0.0, 0.0,
+                         0.0, 0, 0, q, 0.0, 0.0, 0.0, 0, 0, bad_bits)
+                bad_start = -1
             # noise floor: seeded from the first full window
-            if fst[S_NUPD, c] == 0.0:
-                if ist[I_FILLED, c] == window and flag == 0 and e2 > 0.0:
-                    fst[S_Q, c] = e2
-                    fst[S_NUPD, c] = 1.0
-                continue
-            noise2 = fst[S_Q, c] / fprm[P_QCORR]
-            state = ist[I_STATE, c]
-            ring = fst[S_RING, c] * fprm[P_RING_DECAY]
-            if e2 > ring:
-                ring = e2
-            fst[S_RING, c] = ring
-            floor2 = fprm[P_RING_FRAC2] * ring
-            above_off = e2 > max(fprm[P_OFF2] * noise2, floor2)
-            if state == IDLE and not above_off:
-                ist[I_RISE, c] = -1
+            if nupd == 0.0:
+                if filled == window and flag == 0 and e2 > 0.0:
+                    q = e2
+                    nupd = 1.0
             else:
-                if state == IDLE and ist[I_RISE, c] < 0:
-                    ist[I_RISE, c] = t
-                    ist[I_LAST, c] = t
-                    ist[I_NFLAG, c] = 0
-                    ist[I_NB, c] = 0
-                    ist[I_LONG, c] = 0
-                    fst[S_PEAK, c] = 0.0
-                    fst[S_EHI, c] = 0.0
-                    fst[S_ELO, c] = 0.0
-                    fst[S_ETK, c] = 0.0
-                    fst[S_PEAK_E2, c] = 0.0
-                a = abs(v)
-                if a > fst[S_PEAK, c]:
-                    fst[S_PEAK, c] = a
-                if e2 > fst[S_PEAK_E2, c]:
-                    fst[S_PEAK_E2, c] = e2
-                lb = lowband[i, c]
-                fst[S_EHI, c] += sq
-                fst[S_ELO, c] += lb * lb
-                fst[S_ETK, c] += tkeo[i, c]
-                ist[I_NB, c] += 1
-                if flag != 0:
-                    ist[I_NFLAG, c] += 1
-                if above_off:
-                    ist[I_LAST, c] = t
-                    ist[I_QUIET, c] = 0
+                noise2 = q / qcorr
+                ring *= ring_decay
+                if e2 > ring:
+                    ring = e2
+                floor2 = ring_frac2 * ring
+                above_off = e2 > max(off2 * noise2, floor2)
+                if state == IDLE and not above_off:
+                    rise = -1
                 else:
-                    ist[I_QUIET, c] += 1
-                if state == IDLE:
-                    if e2 > max(fprm[P_ON2] * noise2, floor2):
-                        ist[I_STATE, c] = ACTIVE
-                        ist[I_QUIET, c] = 0
-                        k = _emit(rec, k, K_START, c, t, fst, ist, window)
-                else:
-                    extent = ist[I_LAST, c] - (window - 1) - ist[I_RISE, c] + 1
-                    if (ist[I_LONG, c] == 0 and above_off
-                            and extent > iprm[Q_FASC_MAX]):
-                        ist[I_LONG, c] = 1
-                        k = _emit(rec, k, K_LONG, c, t, fst, ist, window)
-                    if ist[I_QUIET, c] >= iprm[Q_HANGOVER]:
-                        ist[I_STATE, c] = IDLE
-                        k = _emit(rec, k, K_END, c, t, fst, ist, window)
-                        ist[I_RISE, c] = -1
-            if flag == 0:
-                busy = ist[I_STATE, c] == ACTIVE or ist[I_RISE, c] >= 0
-                above = e2 > fst[S_Q, c]
-                if fst[S_NUPD, c] < WARM_SPAN * fprm[P_WARM_N]:
-                    rate = fprm[P_ETA_UP] * (1.0 + fprm[P_WARM_GAIN] * np.exp(
-                        -fst[S_NUPD, c] / fprm[P_WARM_N]))
-                    if busy:
-                        rate *= fprm[P_ACTIVE_RATE]
-                    step = np.exp(rate if above else -rate * fprm[P_DOWN_RATIO])
-                elif busy:
-                    step = fprm[P_UP_ACTIVE] if above else fprm[P_DOWN_ACTIVE]
-                else:
-                    step = fprm[P_UP_IDLE] if above else fprm[P_DOWN_IDLE]
-                fst[S_Q, c] *= step
-                fst[S_NUPD, c] += 1.0
-        if (t + 1) % iprm[Q_SEGMENT] == 0:
-            for c in range(n_ch):
-                recent = t - ist[I_LAST, c] <= iprm[Q_RECENT]
-                if ist[I_STATE, c] == ACTIVE or (recent and fst[S_NUPD, c] > 0):
-                    k = _emit(rec, k, K_SEGMENT, c, t, fst, ist, window)
-                fst[S_MOD_BP2, c] = 0.0
-                fst[S_MOD_ENV, c] = 0.0
-                ist[I_MOD_N, c] = 0
-    return k, n
+                    if state == IDLE and rise < 0:
+                        rise = t
+                        last = t
+                        nflag = 0
+                        nb = 0
+                        long_ = 0
+                        peak = 0.0
+                        ehi = 0.0
+                        elo = 0.0
+                        etk = 0.0
+                        peak_e2 = 0.0
+                    a = abs(v)
+                    if a > peak:
+                        peak = a
+                    if e2 > peak_e2:
+                        peak_e2 = e2
+                    lb = lowband[i, c]
+                    ehi += sq
+                    elo += lb * lb
+                    etk += tkeo[i, c]
+                    nb += 1
+                    if flag != 0:
+                        nflag += 1
+                    if above_off:
+                        last = t
+                        quiet = 0
+                    else:
+                        quiet += 1
+                    if state == IDLE:
+                        if e2 > max(on2 * noise2, floor2):
+                            state = ACTIVE
+                            quiet = 0
+                            k = _put(rec, k, K_START, c, t, rise, last - (window - 1),
+                                     peak, ehi, elo, etk, nb, nflag, q, peak_e2,
+                                     mod_bp2, mod_env, mod_n, state, 0)
+                    else:
+                        extent = last - (window - 1) - rise + 1
+                        if long_ == 0 and above_off and extent > fasc_max:
+                            long_ = 1
+                            k = _put(rec, k, K_LONG, c, t, rise, last - (window - 1),
+                                     peak, ehi, elo, etk, nb, nflag, q, peak_e2,
+                                     mod_bp2, mod_env, mod_n, state, 0)
+                        if quiet >= hangover:
+                            state = IDLE
+                            k = _put(rec, k, K_END, c, t, rise, last - (window - 1),
+                                     peak, ehi, elo, etk, nb, nflag, q, peak_e2,
+                                     mod_bp2, mod_env, mod_n, state, 0)
+                            rise = -1
+                if flag == 0:
+                    busy = state == ACTIVE or rise >= 0
+                    above = e2 > q
+                    if nupd < warm_end:
+                        rate = fprm[P_ETA_UP] * (1.0 + fprm[P_WARM_GAIN] * np.exp(
+                            -nupd / fprm[P_WARM_N]))
+                        if busy:
+                            rate *= fprm[P_ACTIVE_RATE]
+                        step = np.exp(rate if above else -rate * fprm[P_DOWN_RATIO])
+                    elif busy:
+                        step = fprm[P_UP_ACTIVE] if above else fprm[P_DOWN_ACTIVE]
+                    else:
+                        step = fprm[P_UP_IDLE] if above else fprm[P_DOWN_IDLE]
+                    q *= step
+                    nupd += 1.0
+            if (t + 1) % segment == 0:
+                if state == ACTIVE or (t - last <= recent_n and nupd > 0):
+                    k = _put(rec, k, K_SEGMENT, c, t, rise, last - (window - 1),
+                             peak, ehi, elo, etk, nb, nflag, q, peak_e2,
+                             mod_bp2, mod_env, mod_n, state, 0)
+                mod_bp2 = 0.0
+                mod_env = 0.0
+                mod_n = 0
+        fst[S_ESUM, c] = esum
+        fst[S_Q, c] = q
+        fst[S_PEAK, c] = peak
+        fst[S_EHI, c] = ehi
+        fst[S_ELO, c] = elo
+        fst[S_ETK, c] = etk
+        fst[S_PEAK_E2, c] = peak_e2
+        fst[S_MOD_BP2, c] = mod_bp2
+        fst[S_MOD_ENV, c] = mod_env
+        fst[S_NUPD, c] = nupd
+        fst[S_RING, c] = ring
+        ist[I_STATE, c] = state
+        ist[I_RISE, c] = rise
+        ist[I_LAST, c] = last
+        ist[I_QUIET, c] = quiet
+        ist[I_NFLAG, c] = nflag
+        ist[I_NB, c] = nb
+        ist[I_LONG, c] = long_
+        ist[I_MOD_N, c] = mod_n
+        ist[I_BAD_START, c] = bad_start
+        ist[I_BAD_LAST, c] = bad_last
+        ist[I_BAD_BITS, c] = bad_bits
+        ist[I_FILLED, c] = filled
+        mod_z[0, 0, c] = z0
+        mod_z[0, 1, c] = z1
+    return k

@@ -38,6 +38,7 @@ The rules, per channel:
   clonic spasm, mostly steady ones (<= 30 %) a tonic spasm, else mixed.
 """
 
+import math
 from collections import deque
 from dataclasses import dataclass, field
 
@@ -50,6 +51,8 @@ from ..events import (ARTIFACT_ECG, ARTIFACT_MOTION, ARTIFACT_POP, BAD_PREFIX,
 from . import _kernels as K
 
 SEGMENT_S = 0.025
+#: Samples x channels per kernel call (bounds the record buffer).
+BLOCK_SAMPLES = 8192
 SUBTYPE_WINDOW_S = 0.5
 BAD_MERGE_S = 0.1
 NOISE_QUANTILE = 0.2
@@ -172,6 +175,9 @@ class Detector:
         self._ist[K.I_BAD_START] = -1
         self._ist[K.I_LAST] = -(1 << 40)
         self._channels = [_Channel() for _ in self.ch_names]
+        # the kernel writes at most 3 records per sample and channel
+        self._block = max(64, BLOCK_SAMPLES // n_ch)
+        self._rec = np.empty((3 * self._block * n_ch + 16, K.N_FIELDS))
         self._timers = {}
         self._end = 0
         self.events = []
@@ -193,21 +199,23 @@ class Detector:
         notices = []
         y, lb, tk, fl = out.filtered.T, out.lowband.T, out.tkeo.T, out.flags.T
         n = y.shape[0]
-        done = 0
-        n_ch = len(self.ch_names)
-        rec = np.empty((n_ch * (16 + 2 * (n // self._iprm[K.Q_SEGMENT] + 1)),
-                        K.N_FIELDS))
-        while done < n:
-            count, used = K.detect_kernel(
-                y[done:], lb[done:], tk[done:], fl[done:], out.start + done,
-                self._fprm, self._iprm, self._env_buf, self._mod_sos,
-                self._mod_z, self._fst, self._ist, rec)
-            for row in rec[:count]:
-                self._fire_timers(int(row[K.R_T]), notices)
+        step = self._block
+        for done in range(0, n, step):
+            stop = min(n, done + step)
+            count = K.detect_kernel(
+                y[done:stop], lb[done:stop], tk[done:stop], fl[done:stop],
+                out.start + done, self._fprm, self._iprm, self._env_buf,
+                self._mod_sos, self._mod_z, self._fst, self._ist, self._rec)
+            rows = self._rec[:count]
+            # stream order: by sample, then channel (the sort is stable)
+            for row in rows[np.lexsort((rows[:, K.R_CH], rows[:, K.R_T]))].tolist():
+                t = int(row[K.R_T])
+                if self._timers and self._next_due < t:
+                    self._fire_timers(t, notices)
                 self._handle(row, notices)
-            done += used
         self._end = out.start + n
-        self._fire_timers(self._end, notices)
+        if self._timers:
+            self._fire_timers(self._end, notices)
         return notices
 
     def finish(self):
@@ -225,14 +233,21 @@ class Detector:
                           self._ist[K.I_BAD_LAST, c], self._ist[K.I_BAD_BITS, c],
                           t, notices)
             if self._ist[K.I_STATE, c] == 1:
-                row = np.zeros(K.N_FIELDS)
-                K._emit(row[None, :], 0, K.K_END, c, t, self._fst, self._ist,
-                        self._iprm[K.Q_WINDOW])
-                self._end_burst(c, row, notices)
+                self._end_burst(c, self._open_burst_record(c, t), notices)
             if ch.group is not None:
                 self._close_group(c, t, notices)
         self._timers.clear()
         return notices
+
+    def _open_burst_record(self, c, t):
+        """An END record for the burst still open on channel ``c`` at ``t``."""
+        f, i = self._fst[:, c], self._ist[:, c]
+        row = np.zeros((1, K.N_FIELDS))
+        K._put(row, 0, K.K_END, c, t, i[K.I_RISE],
+               i[K.I_LAST] - (self._iprm[K.Q_WINDOW] - 1), f[K.S_PEAK], f[K.S_EHI],
+               f[K.S_ELO], f[K.S_ETK], i[K.I_NB], i[K.I_NFLAG], f[K.S_Q],
+               f[K.S_PEAK_E2], f[K.S_MOD_BP2], f[K.S_MOD_ENV], i[K.I_MOD_N], 0, 0)
+        return row[0]
 
     # -- records -----------------------------------------------------------
 
@@ -346,6 +361,10 @@ class Detector:
         ch.group = _Group(onset, onset)
         return ch.group
 
+    @property
+    def _next_due(self):
+        return min(self._timers.values())
+
     def _fire_timers(self, t, notices):
         for c, due in sorted(self._timers.items(), key=lambda kv: kv[1]):
             if due < t and not self._channels[c].burst_open:
@@ -400,13 +419,13 @@ class Detector:
     def _features(self, row):
         noise2 = row[K.R_NOISE] / self._fprm[K.P_QCORR]
         ehi = max(row[K.R_EHI], 1e-300)
-        ratio = np.clip(row[K.R_ETK] / ehi / 2.0, 0.0, 1.0)
+        ratio = min(1.0, max(0.0, row[K.R_ETK] / ehi / 2.0))
         onset = int(row[K.R_ONSET])
         return _Burst(
             onset=onset, offset=max(onset, int(row[K.R_OFFSET])),
             peak=row[K.R_PEAK], lowratio=row[K.R_ELO] / ehi,
-            freq_hz=float(np.arcsin(np.sqrt(ratio)) * self.sfreq / (2 * np.pi)),
-            snr=float(np.sqrt(row[K.R_PEAK_E2] / noise2)) if noise2 > 0 else 0.0,
+            freq_hz=math.asin(math.sqrt(ratio)) * self.sfreq / (2 * math.pi),
+            snr=math.sqrt(row[K.R_PEAK_E2] / noise2) if noise2 > 0 else 0.0,
             flagged=row[K.R_NFLAG] / max(1.0, row[K.R_N]))
 
     def _looks_artifact(self, row):
@@ -422,14 +441,14 @@ class Detector:
 
     def _on_rhythm(self, ch, onset):
         """True when ``onset`` falls where the next (or next but one) R wave is due."""
-        beats = np.array(ch.beat_onsets, dtype=float)[-4:]
+        beats = list(ch.beat_onsets)[-4:]
         if len(beats) < 4:
             return False
-        rr = np.diff(beats)
-        period = np.median(rr)
+        rr = [b - a for a, b in zip(beats, beats[1:])]
+        period = sorted(rr)[1]  # the median of three
         if not ECG_RR_S[0] * self.sfreq <= period <= ECG_RR_S[1] * self.sfreq:
             return False
-        if rr.max() - rr.min() > ECG_RR_SPREAD * period:
+        if max(rr) - min(rr) > ECG_RR_SPREAD * period:
             return False
         gap = onset - beats[-1]
         due = round(gap / period)
