@@ -46,6 +46,13 @@ def _cmd_config(args):
     return 0
 
 
+def _add_protocol_option(parser):
+    parser.add_argument("--protocol", choices=["emgspasm", "cyton", "ascii"],
+                        default="emgspasm",
+                        help="sensor protocol (default: emgspasm; see "
+                             "firmware_interface/PROTOCOL.md)")
+
+
 def _add_read_options(parser):
     g = parser.add_argument_group("reading recordings")
     g.add_argument("--picks", nargs="+", metavar="CH",
@@ -223,8 +230,7 @@ def build_parser():
                     "(or JSON lines with --headless), and record the session so a "
                     "crash loses at most 1 s of samples.")
     p.add_argument("--port", required=True, help="serial port, e.g. /dev/ttyUSB0")
-    p.add_argument("--protocol", choices=["emgspasm", "cyton", "ascii"],
-                   default="emgspasm")
+    _add_protocol_option(p)
     p.add_argument("--baud", type=int, help="baud rate (default 115200)")
     p.add_argument("--rate", type=float, metavar="HZ",
                    help="sampling rate of an ASCII sensor (default: estimated)")
@@ -246,8 +252,7 @@ def build_parser():
         description="Open a pseudo-terminal and stream the simulator (true events "
                     "logged) or a recorded file at real-time pace in one of the "
                     "protocols; print the port to connect to. Faults on request.")
-    p.add_argument("--protocol", choices=["emgspasm", "cyton", "ascii"],
-                   default="emgspasm")
+    _add_protocol_option(p)
     p.add_argument("--file", metavar="PATH", help="stream this recording instead")
     p.add_argument("--port", metavar="PATH", help="symlink to create (default: a temp name)")
     p.add_argument("--duration", type=float, default=600.0, metavar="S")

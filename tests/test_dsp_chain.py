@@ -248,3 +248,15 @@ def test_scipy_design_is_used_once():
     bp = signal.butter(4, [20, 450], "bandpass", fs=2000.0, output="sos")
     np.testing.assert_array_equal(chain._sos[:len(bp)], bp)
     assert chain.notch_frequencies == [50.0 * k for k in range(1, 20)]
+
+
+def test_ten_kilohertz_and_harmonics_below_nyquist(rng):
+    sfreq = 10000.0
+    cfg = Config().with_overrides({"filters.notch": 60})
+    x = emg_like(rng, 2, 5000, sfreq, mains=60.0)
+    whole = DSPChain(sfreq, ["a", "b"], cfg)
+    out = whole.process(x)
+    assert max(whole.notch_frequencies) < sfreq / 2 and len(whole.notch_frequencies) == 81
+    parts = run_split(DSPChain(sfreq, ["a", "b"], cfg), x, random_splits(rng, 5000, 700))
+    for f in FIELDS:
+        np.testing.assert_allclose(parts[f], getattr(out, f), rtol=1e-12, atol=0)

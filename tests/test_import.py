@@ -4,19 +4,21 @@ import sys
 HEAVY = ("numba", "mne", "serial", "matplotlib", "scipy", "dask", "rich")
 
 
-def test_import_is_cheap():
-    code = ("import sys, emgspasm, emgspasm.config, emgspasm.errors;"
+def heavy_modules_after(statement):
+    """Heavy modules loaded by running ``statement`` in a fresh interpreter."""
+    code = (f"import sys; {statement};"
             f"print(' '.join(m for m in {HEAVY!r} if m in sys.modules))")
-    loaded = subprocess.run([sys.executable, "-c", code], check=True,
-                            capture_output=True, text=True).stdout.split()
+    return subprocess.run([sys.executable, "-c", code], check=True,
+                          capture_output=True, text=True).stdout.split()
+
+
+def test_import_is_cheap():
+    loaded = heavy_modules_after("import emgspasm, emgspasm.config, emgspasm.errors")
     assert loaded == [], f"import emgspasm loaded {loaded}"
 
 
 def test_cli_help_is_cheap():
-    code = ("import sys; from emgspasm import cli; cli.build_parser().format_help();"
-            f"print(' '.join(m for m in {HEAVY!r} if m in sys.modules))")
-    loaded = subprocess.run([sys.executable, "-c", code], check=True,
-                            capture_output=True, text=True).stdout.split()
+    loaded = heavy_modules_after("from emgspasm import cli; cli.build_parser().format_help()")
     assert loaded == [], f"building the CLI loaded {loaded}"
 
 
