@@ -29,8 +29,17 @@ import numpy as np
 RESULTS = Path(__file__).parent / "results"
 
 
+def _noise(n_ch, sfreq, seconds):
+    """20 s of noise tiled: made in the emulator's process, not the monitor's."""
+    rng = np.random.default_rng(0)
+    base = rng.standard_normal((n_ch, int(20 * sfreq))) * 10e-6
+    return np.tile(base, (1, int(np.ceil(seconds / 20))))[:, : int(seconds * sfreq)]
+
+
 def _emulate(data, sfreq, frame, port, times, ready, speed=1.0):
     from emgspasm.live.emulator import Emulator
+    if callable(data[0]):
+        data = data[0](*data[1:])
 
     def on_write(first, n, t):
         times[first // frame] = t
@@ -43,8 +52,9 @@ def _emulate(data, sfreq, frame, port, times, ready, speed=1.0):
     emulator.stop()
 
 
-def _start(data, sfreq, frame, port):
-    n_frames = int(np.ceil(data.shape[1] / frame))
+def _start(data, sfreq, frame, port, n_samples=None):
+    n_samples = data.shape[1] if n_samples is None else n_samples
+    n_frames = int(np.ceil(n_samples / frame))
     times = mp.Array("d", n_frames, lock=False)
     ready = mp.Event()
     proc = mp.Process(target=_emulate, args=(data, sfreq, frame, port, times, ready))
@@ -111,13 +121,12 @@ def sustained(minutes=10.0):
     from emgspasm.live.monitor import LiveSession
     sfreq, n_ch, frame = 4000.0, 64, 40
     seconds = minutes * 60
-    rng = np.random.default_rng(0)
-    base = rng.standard_normal((n_ch, int(20 * sfreq))) * 10e-6
-    data = np.tile(base, (1, int(np.ceil(seconds / 20))))[:, : int(seconds * sfreq)]
+    n_samples = int(seconds * sfreq)
     me = psutil.Process()
     with tempfile.TemporaryDirectory() as tmp:
         port = str(Path(tmp) / "tty")
-        proc, times = _start(data, sfreq, frame, port)
+        proc, times = _start((_noise, n_ch, sfreq, seconds), sfreq, frame, port,
+                             n_samples)
         session = LiveSession(port, "emgspasm", record_dir=Path(tmp) / "rec").start()
         samples_backlog, rss = [], []
         t0 = time.monotonic()
@@ -139,7 +148,7 @@ def sustained(minutes=10.0):
     backlog_s = np.array(samples_backlog) / sfreq
     quarter = max(1, len(rss) // 4)
     return {"channels": n_ch, "sfreq": sfreq, "minutes": minutes,
-            "samples_expected": data.shape[1], "samples_processed": processed,
+            "samples_expected": n_samples, "samples_processed": processed,
             "lost_frames": stats.lost_frames, "bad_frames": stats.bad_frames,
             "backlog_median_s": float(np.median(backlog_s)),
             "backlog_max_s": float(backlog_s.max()), "backlog_final_s": float(backlog_s[-1]),

@@ -174,3 +174,28 @@ def test_kill_9_loses_at_most_a_second_and_no_shown_event(tmp_path):
     import mne
     raw = mne.io.read_raw(files["fif"], verbose="error")
     assert raw.n_times == data.shape[1]
+
+
+def test_ctrl_c_ends_cleanly_with_summary_and_files(tmp_path):
+    emulate = subprocess.Popen(
+        [sys.executable, "-m", "emgspasm", "emulate", "--duration", "60", "--rate",
+         "1000", "--port", str(tmp_path / "tty")], stdout=subprocess.PIPE, text=True)
+    try:
+        assert emulate.stdout.readline().startswith("port:")
+        monitor = subprocess.Popen(
+            [sys.executable, "-m", "emgspasm", "monitor", "--port", str(tmp_path / "tty"),
+             "--headless", "--record", str(tmp_path / "rec")],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        first = monitor.stdout.readline()  # wait until it is streaming
+        assert json.loads(first)["kind"]
+        monitor.send_signal(signal.SIGINT)
+        out, err = monitor.communicate(timeout=30)
+    finally:
+        emulate.terminate()
+        emulate.wait(10)
+        emulate.stdout.close()
+    assert monitor.returncode == 0, err
+    assert "session:" in err and "link:" in err and "Traceback" not in err
+    folder = next((tmp_path / "rec").iterdir())
+    assert (folder / "recording_raw.fif").exists() and (folder / "events.tsv").exists()
+    assert json.loads((folder / "session.json").read_text())["complete"] is True

@@ -74,7 +74,12 @@ class LiveSession:
         self.started = None
 
     def start(self):
-        """Open the port (raises :class:`~emgspasm.errors.DeviceError`)."""
+        """Open the port (raises :class:`~emgspasm.errors.DeviceError`).
+
+        The numba kernels are loaded first, on a few samples of silence, so the
+        first real samples do not wait for them.
+        """
+        Engine(1000.0, ["warm-up"], self.config).process(np.zeros((1, 256)))
         self.link.start()
         self.started = time.monotonic()
         return self
