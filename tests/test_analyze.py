@@ -125,3 +125,29 @@ def test_real_recordings_analyse_with_plausible_counts(real_data, tmp_path):
     assert gait.ok, gait.message
     # 44 s of walking: rhythmic activity on every step, far from one per sample
     assert 10 <= gait.counts.get("spasm", 0) + gait.counts.get("burst", 0) <= 200
+
+
+def test_existing_dask_scheduler(recordings, tmp_path):
+    from dask.distributed import LocalCluster
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
+                      dashboard_address=None) as cluster:
+        results = analyze_many(list(recordings)[:2], tmp_path, report=False,
+                               scheduler=cluster.scheduler_address)
+    assert all(r.ok for r in results)
+
+
+def test_empty_channel_is_reported_with_its_span(tmp_path):
+    sim = simulate(duration_s=15, n_channels=2, sfreq=1000.0, seed=12)
+    data = sim.data.copy()
+    data[1] = 0.0  # a dead channel
+    path = tmp_path / "dead.npy"
+    np.save(path, data)
+    result = analyze_file(path, tmp_path, read=ReadOptions(sfreq=1000.0, units="V"),
+                          report=False)
+    assert result.ok, result.message
+    events = read_events_tsv(result.outputs["events"])
+    flat = [e for e in events if e.channel == "ch1" and e.label == "BAD_flat"]
+    assert flat and flat[0].onset < 0.2 and flat[0].offset > 14.8
+    assert not [e for e in events if e.channel == "ch1" and e.is_muscle]
+    summary = json.loads(Path(result.outputs["summary"]).read_text())
+    assert summary["channels"]["ch1"]["bad_percent"] > 98

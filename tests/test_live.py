@@ -199,3 +199,20 @@ def test_ctrl_c_ends_cleanly_with_summary_and_files(tmp_path):
     folder = next((tmp_path / "rec").iterdir())
     assert (folder / "recording_raw.fif").exists() and (folder / "events.tsv").exists()
     assert json.loads((folder / "session.json").read_text())["complete"] is True
+
+
+def test_pause_delays_but_loses_nothing():
+    sim = simulate(duration_s=3, n_channels=2, sfreq=500.0, seed=8)
+    emulator = Emulator(sim.data, 500.0, "emgspasm", speed=2.0,
+                        faults=Faults(pause_at_s=1.0, pause_s=0.8)).start()
+    link = SerialLink(emulator.port, lambda: make_decoder("emgspasm"),
+                      start_command=start_command("emgspasm")).start()
+    try:
+        blocks = collect(link, emulator)
+    finally:
+        link.stop()
+        emulator.stop()
+    data = np.concatenate([b.data for b in blocks], axis=1)
+    flags = np.concatenate([b.flags for b in blocks], axis=1)
+    assert data.shape == sim.data.shape and not flags.any()
+    np.testing.assert_allclose(data, sim.data, atol=SCALES["emgspasm"])
