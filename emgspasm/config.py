@@ -152,6 +152,10 @@ class DetectorConfig:
         Time constant of the noise-floor tracker. Bursts freeze it.
     fasc_max_s : float
         Longest activity that can still be one motor-unit discharge.
+    doublet_max_s : float
+        A second discharge starting this soon after a fasciculation's onset
+        makes it a doublet (intra-doublet intervals are 5-15 ms, Mills 2010)
+        instead of a second event.
     isolation_s : float
         A fasciculation needs this much quiet since the last multi-unit burst
         (Mills 2011, surface fasciculation studies: 250 ms).
@@ -199,6 +203,7 @@ class DetectorConfig:
         0.3, "thresholds stay above this fraction of the decaying peak envelope")
     noise_adapt_s: float = _param(60.0, "noise-floor time constant (s)")
     fasc_max_s: float = _param(0.03, "longest fasciculation activity (s)")
+    doublet_max_s: float = _param(0.025, "second discharge within this = doublet (s)")
     isolation_s: float = _param(0.25, "quiet before a fasciculation (s)")
     train_count: int = _param(3, "short bursts that make a train")
     train_window_s: float = _param(1.0, "window for train_count (s)")
@@ -227,6 +232,7 @@ class DetectorConfig:
         check_number(p + "ring_fraction", self.ring_fraction, 0, 0.9)
         check_number(p + "noise_adapt_s", self.noise_adapt_s, 1, 3600)
         check_number(p + "fasc_max_s", self.fasc_max_s, 0.002, 0.2)
+        check_number(p + "doublet_max_s", self.doublet_max_s, 0, 0.2)
         check_number(p + "isolation_s", self.isolation_s, 0, 10)
         check_number(p + "train_count", self.train_count, 2, 100, integer=True)
         check_number(p + "train_window_s", self.train_window_s, 0.1, 10)

@@ -29,6 +29,9 @@ def format_notice(notice):
     if notice.kind == "spasm_end":
         return (f"{head} spasm ended: {ev.subtype}, {ev.duration:.2f} s, "
                 f"peak {ev.peak_uv:.0f} uV (onset {ev.onset:.3f} s)")
+    if notice.kind == "event_update":
+        return (f"{head} ... that fasciculation was a doublet, {ev.duration * 1000:.0f} ms "
+                f"(onset {ev.onset:.3f} s)")
     if notice.kind == "event":
         extra = f" {ev.subtype}" if ev.subtype and ev.label == FASCICULATION else ""
         peak = f", peak {ev.peak_uv:.0f} uV" if ev.peak_uv else ""

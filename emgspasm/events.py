@@ -26,7 +26,7 @@ SPASM_SUBTYPES = ("tonic", "clonic", "mixed")
 
 #: Notice kinds of the live stream, in the order a spasm goes through them.
 NOTICE_KINDS = ("burst_start", "burst_cancel", "spasm_start", "spasm_retract",
-                "spasm_end", "event")
+                "spasm_end", "event", "event_update")
 
 
 @dataclass(frozen=True)
@@ -91,7 +91,9 @@ class Notice:
         ``burst_start`` (provisional: activity is rising), ``burst_cancel``
         (it came to nothing), ``spasm_start`` (confirmed), ``spasm_retract``
         (a confirmed spasm ended too short or proved an artefact),
-        ``spasm_end``, or ``event`` (a final :class:`Event`).
+        ``spasm_end``, ``event`` (a final :class:`Event`), or ``event_update``
+        (a reported fasciculation proved a doublet: the event with the same
+        channel, onset and label is replaced by this one).
     channel : str
     at : float
         Stream time of the announcement (s).

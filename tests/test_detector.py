@@ -163,3 +163,18 @@ def test_events_carry_every_field():
             assert ev.peak_uv > 0 and 0 <= ev.confidence <= 1 and ev.snr > 0
         if ev.label == "spasm":
             assert ev.subtype in ("tonic", "clonic", "mixed")
+
+
+def test_doublet_refines_the_reported_fasciculation(rng):
+    x = quiet(rng, 4)
+    wave = _muscle.muap(SFREQ, 1.5e-3, 0.2) * 400e-6
+    for start in (2.0, 2.023):
+        i0 = int(start * SFREQ)
+        x[i0:i0 + len(wave)] += wave
+    events, notices = run(x[None], SFREQ, ["EMG1"])
+    assert labels(events) == ["fasciculation"]
+    assert events[0].subtype == "doublet" and 0.025 < events[0].duration < 0.04
+    kinds = [n.kind for n in notices if n.event is not None and n.event.is_muscle]
+    assert kinds == ["event", "event_update"]
+    first = next(n for n in notices if n.kind == "event")
+    assert first.event.subtype == "single" and first.at == events[0].detected_at

@@ -23,7 +23,9 @@ The rules, per channel:
 * **Fasciculation.** Activity no longer than ``fasc_max_s``, at least
   ``isolation_s`` after the last multi-unit activity and not part of a train
   of ``train_count`` short bursts each within ``merge_gap_s`` of the last
-  (that is clonus). Committed ``hangover_s`` after the discharge ends.
+  (that is clonus). Committed ``hangover_s`` after the discharge ends; a
+  second clean discharge within ``doublet_max_s`` of its onset turns the
+  reported fasciculation into a doublet (``event_update`` notice).
 * **Spasm (the merge rule).** Every other muscle burst joins the channel's
   open *group* if it starts within ``merge_gap_s`` of the group's last
   activity, else it opens a new group. A group is announced provisionally
@@ -40,7 +42,7 @@ The rules, per channel:
 
 import math
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from scipy import signal, stats
@@ -105,6 +107,7 @@ class _Channel:
         self.short_onsets = deque(maxlen=16)
         self.beat_onsets = deque(maxlen=12)
         self.last_artifact = (-np.inf, 0.0)
+        self.last_fasc = None  # (index in events, onset) while a doublet may follow
         self.last_artifact_label = ARTIFACT_POP
 
 
@@ -284,7 +287,9 @@ class Detector:
         group.segments.append((t, row[K.R_MOD_BP2], row[K.R_MOD_ENV], row[K.R_MOD_N]))
         ch = self._channels[c]
         d = self.config.detector
-        if (group.confirmed_at is None and row[K.R_ACTIVE] == 1 and ch.burst_long
+        # a group exists only once activity went beyond a fasciculation, so it
+        # is confirmed when it has been going for confirm_s and is active now
+        if (group.confirmed_at is None and row[K.R_ACTIVE] == 1
                 and t - group.onset + 1 >= d.confirm_s * self.sfreq
                 and not self._looks_artifact(row)):
             group.confirmed_at = t
@@ -321,6 +326,10 @@ class Detector:
             self._emit_event(c, burst, label, None, t, notices)
             self._drop_from_group(c, t, notices)
             return
+        if short and ch.last_fasc is not None and (
+                burst.onset - ch.last_fasc[1] <= d.doublet_max_s * self.sfreq):
+            self._make_doublet(c, burst, notices)
+            return
         if short:
             in_train = self._in_train(ch, burst.onset)
             isolated = (ch.group is None and burst.onset - ch.last_muscle_offset
@@ -328,6 +337,7 @@ class Detector:
             if isolated and not in_train:
                 subtype = "doublet" if self._is_doublet(row) else "single"
                 self._emit_event(c, burst, FASCICULATION, subtype, t, notices)
+                ch.last_fasc = (len(self.events) - 1, burst.onset)
                 return
         group = self._group_for(c, burst.onset, notices)
         group.last_offset = max(group.last_offset, burst.offset)
@@ -487,6 +497,25 @@ class Detector:
             return "tonic"
         clonic = np.mean(np.array(depths) > self.config.detector.clonic_modulation)
         return "clonic" if clonic >= 0.7 else "tonic" if clonic <= 0.3 else "mixed"
+
+    def _make_doublet(self, c, burst, notices):
+        """The second discharge of a doublet refines the fasciculation just reported.
+
+        The label and its commit time stand; the subtype, duration and peak
+        are updated, and an ``event_update`` notice carries the new event.
+        """
+        ch = self._channels[c]
+        index, onset = ch.last_fasc
+        ch.last_fasc = None
+        old = self.events[index]
+        new = replace(old, duration=(burst.offset - onset + 1) / self.sfreq,
+                      subtype="doublet", peak_uv=max(old.peak_uv, burst.peak * 1e6),
+                      snr=max(old.snr, burst.snr),
+                      confidence=max(old.confidence,
+                                     confidence_from_snr(burst.snr, self.config.detector.on_snr)))
+        self.events[index] = new
+        notices.append(Notice("event_update", new.channel, self._sec(burst.offset), new.onset,
+                              new))
 
     def _emit_event(self, c, burst, label, subtype, t, notices):
         d = self.config.detector

@@ -168,8 +168,18 @@ def read_session(folder):
             except ValueError:
                 damaged = True  # a line cut by the crash
                 continue
-            if record.get("event") and record["kind"] in ("event", "spasm_end"):
-                events.append(Event(**record["event"]))
+            if not record.get("event"):
+                continue
+            event = Event(**record["event"])
+            if record["kind"] in ("event", "spasm_end"):
+                events.append(event)
+            elif record["kind"] == "event_update":
+                for i in range(len(events) - 1, -1, -1):
+                    old = events[i]
+                    if (old.channel, old.onset, old.label) == (
+                            event.channel, event.onset, event.label):
+                        events[i] = event
+                        break
     return meta, data, flags, events, damaged
 
 
