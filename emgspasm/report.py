@@ -13,9 +13,10 @@ import numpy as np
 from scipy import signal
 
 from . import __version__
-from .events import BAD_PREFIX, BURST, FASCICULATION, SPASM
+from .events import ARTIFACT_LABELS, BAD_PREFIX, BURST, FASCICULATION, SPASM
 
-_COLORS = {SPASM: "#d62728", FASCICULATION: "#1f77b4", BURST: "#ff7f0e"}
+_COLORS = {SPASM: "#d62728", FASCICULATION: "#1f77b4", BURST: "#ff7f0e",
+           **{label: "#7f7f7f" for label in ARTIFACT_LABELS}}
 _EXAMPLES = 3
 
 
@@ -58,7 +59,7 @@ def _examples(rec, events, config):
     lo = config.filters.bandpass_low_hz
     hi = min(config.filters.bandpass_high_hz, 0.45 * rec.sfreq)
     sos = signal.butter(4, [lo, hi], btype="bandpass", fs=rec.sfreq, output="sos")
-    for label in (SPASM, FASCICULATION, BURST):
+    for label in (SPASM, FASCICULATION, BURST) + ARTIFACT_LABELS:
         chosen = sorted((e for e in events if e.label == label),
                         key=lambda e: -(e.confidence or 0))[:_EXAMPLES]
         if not chosen:
@@ -66,7 +67,7 @@ def _examples(rec, events, config):
         fig, axes = plt.subplots(1, len(chosen), figsize=(4 * len(chosen), 2.4),
                                  squeeze=False)
         for ax, ev in zip(axes[0], chosen):
-            pad = 0.3 if label == FASCICULATION else 1.0
+            pad = 0.3 if label in (FASCICULATION,) + ARTIFACT_LABELS else 1.0
             start = ev.onset - pad
             stop = min(ev.offset, ev.onset + 10) + pad
             a, b = int(max(0, start) * rec.sfreq), int(stop * rec.sfreq)
@@ -160,7 +161,8 @@ def write_report(path, rec, events, summary, overview, config):
              "<h2>Summary</h2>", _table(summary),
              "<h2>Whole session</h2>", f"<img src='{_overview(rec, events, overview)}'>"]
     for label, uri in _examples(rec, events, config).items():
-        parts += [f"<h2>Examples: {label}</h2>", f"<img src='{uri}'>"]
+        kind = "rejected, not muscle" if label in ARTIFACT_LABELS else "detected"
+        parts += [f"<h2>Examples: {label} ({kind})</h2>", f"<img src='{uri}'>"]
     hist = _histogram(events)
     if hist:
         parts += ["<h2>Spasm durations</h2>", f"<img src='{hist}'>"]

@@ -195,7 +195,8 @@ def _dashboard(session):
     parts = [head]
     if engine is not None:
         table = Table(expand=True)
-        for col in ("channel", "level", "µV RMS", "quality", "fasc/min", "spasms", "now"):
+        for col in ("channel", "level", "µV RMS", "quality", "fasciculations",
+                    "spasms", "bursts", "now"):
             table.add_column(col)
         summary = session.summary()
         levels = session.levels_uv if session.levels_uv is not None else \
@@ -211,8 +212,9 @@ def _dashboard(session):
             running = session.running_spasms.get(name)
             now = f"SPASM {engine.stream_time - running:.1f} s" if running is not None else ""
             rate = ch["fasciculation_rate_per_min"]
-            table.add_row(name, bar, f"{level:.1f}", quality,
-                          "-" if rate is None else f"{rate:.0f}", str(ch["spasms"]), now)
+            fasc = f"{ch['fasciculations']}" + ("" if rate is None else f" ({rate:.0f}/min)")
+            table.add_row(name, bar, f"{level:.1f}", quality, fasc, str(ch["spasms"]),
+                          str(ch["bursts"]), now)
         parts.append(table)
         parts.append(f"mains: {mains.mains_hz or 'none'} Hz ({mains.mode})"
                      + (f", {mains.level_uv:.0f} µV" if mains.level_uv else ""))
