@@ -56,6 +56,51 @@ def _biquad_block(sos_row, z0, z1, buf, n):
 
 
 @jit
+def _biquad_pair_block(sos_a, sos_b, za0, za1, zb0, zb1, buf, n):
+    # two cascaded sections in one pass: each keeps its own recursion, and the
+    # CPU overlaps them; the intermediate never goes back to memory
+    a_b0 = sos_a[0]
+    a_b1 = sos_a[1]
+    a_b2 = sos_a[2]
+    a_a1 = sos_a[4]
+    a_a2 = sos_a[5]
+    b_b0 = sos_b[0]
+    b_b1 = sos_b[1]
+    b_b2 = sos_b[2]
+    b_a1 = sos_b[4]
+    b_a2 = sos_b[5]
+    n_ch = buf.shape[1]
+    for i in range(n):
+        row = buf[i]
+        for c in range(n_ch):
+            xc = row[c]
+            yc = a_b0 * xc + za0[c]
+            za0[c] = a_b1 * xc - a_a1 * yc + za1[c]
+            za1[c] = a_b2 * xc - a_a2 * yc
+            uc = b_b0 * yc + zb0[c]
+            zb0[c] = b_b1 * yc - b_a1 * uc + zb1[c]
+            zb1[c] = b_b2 * yc - b_a2 * uc
+            row[c] = uc
+
+
+@jit
+def _cascade_block(sos, enabled, z, buf, n):
+    """Run the enabled sections of ``sos`` over ``buf[:n]``, two at a time."""
+    pending = -1
+    for s in range(sos.shape[0]):
+        if not enabled[s]:
+            continue
+        if pending < 0:
+            pending = s
+            continue
+        _biquad_pair_block(sos[pending], sos[s], z[pending, 0], z[pending, 1],
+                           z[s, 0], z[s, 1], buf, n)
+        pending = -1
+    if pending >= 0:
+        _biquad_block(sos[pending], z[pending, 0], z[pending, 1], buf, n)
+
+
+@jit
 def _seed(z, zi_unit, first):
     for s in range(z.shape[0]):
         for c in range(z.shape[2]):
@@ -93,33 +138,28 @@ def chain_kernel(x, scale, sos, enabled, zi_unit, z, lb_sos, lb_zi, lb_z,
         Outputs of shape (n_samples, n_channels), written in place.
     """
     n_ch, n = x.shape
-    n_sec = sos.shape[0]
-    buf = np.empty((BLOCK, n_ch))
-    raw = np.empty((BLOCK, n_ch))
-    rect = np.empty((BLOCK, n_ch))
+    lb_on = np.ones(lb_sos.shape[0], dtype=np.uint8)
     for start in range(0, n, BLOCK):
         m = min(BLOCK, n - start)
+        # every stage works in place on this block of the output arrays
+        filt = out_filt[start:start + m]
+        low = out_lowband[start:start + m]
+        rect = out_lp[start:start + m]
         _repair_block(x, scale, start, m, fstate, runs, clip_level, clip_run,
-                      flat_run, buf, raw, out_flags)
+                      flat_run, filt, low, out_flags)
         seed = gstate[G_STARTED] == 0
         if seed:
             gstate[G_STARTED] = 1
-            _seed(z, zi_unit, buf[0])
-            _seed(lb_z, lb_zi, buf[0])
-        for s in range(n_sec):
-            if enabled[s]:
-                _biquad_block(sos[s], z[s, 0], z[s, 1], buf, m)
-        for s in range(lb_sos.shape[0]):
-            _biquad_block(lb_sos[s], lb_z[s, 0], lb_z[s, 1], raw, m)
-        for i in range(m):
-            for c in range(n_ch):
-                rect[i, c] = abs(buf[i, c])
+            _seed(z, zi_unit, filt[0])
+            _seed(lb_z, lb_zi, low[0])
+        _cascade_block(sos, enabled, z, filt, m)
+        _cascade_block(lb_sos, lb_on, lb_z, low, m)
         if seed:
+            for c in range(n_ch):
+                rect[0, c] = abs(filt[0, c])
             _seed(lp_z, lp_zi, rect[0])
-        for s in range(lp_sos.shape[0]):
-            _biquad_block(lp_sos[s], lp_z[s, 0], lp_z[s, 1], rect, m)
-        _envelope_block(buf, raw, rect, start, m, rms_buf, fstate, gstate,
-                        out_filt, out_lowband, out_lp, out_rms, out_tkeo)
+        _envelope_block(filt, start, m, rms_buf, fstate, gstate, lp_sos[0],
+                        lp_z[0, 0], lp_z[0, 1], rect, out_rms, out_tkeo)
 
 
 @jit
@@ -161,35 +201,40 @@ def _repair_block(x, scale, start, m, fstate, runs, clip_level, clip_run,
 
 
 @jit
-def _envelope_block(buf, raw, rect, start, m, rms_buf, fstate, gstate,
-                    out_filt, out_lowband, out_lp, out_rms, out_tkeo):
-    # samples outer, channels inner: rows are contiguous and the channel loop
-    # vectorises; every output is written once, row by row
+def _envelope_block(filt, start, m, rms_buf, fstate, gstate, lp_sos, lp_z0, lp_z1,
+                    out_lp, out_rms, out_tkeo):
+    # rectify, linear envelope (one section), moving RMS and TKEO in one pass:
+    # samples outer, channels inner, rows contiguous so the channel loop vectorises
+    b0 = lp_sos[0]
+    b1 = lp_sos[1]
+    b2 = lp_sos[2]
+    a1 = lp_sos[4]
+    a2 = lp_sos[5]
     window = rms_buf.shape[0]
     inv_window = 1.0 / window
-    n_ch = buf.shape[1]
+    n_ch = filt.shape[1]
     pos = gstate[G_RMS_POS]
     total = fstate[F_RMS_SUM]
     y1 = fstate[F_Y1]
     y2 = fstate[F_Y2]
     for i in range(m):
-        row = buf[i]
+        row = filt[i]
         ring = rms_buf[pos]
         o_tkeo = out_tkeo[start + i]
-        o_filt = out_filt[start + i]
-        o_low = out_lowband[start + i]
-        o_lp = out_lp[start + i]
+        o_lp = out_lp[i]
         for c in range(n_ch):
             y = row[c]
+            r = abs(y)
+            e = b0 * r + lp_z0[c]
+            lp_z0[c] = b1 * r - a1 * e + lp_z1[c]
+            lp_z1[c] = b2 * r - a2 * e
+            o_lp[c] = e
             sq = y * y
             total[c] += sq - ring[c]
             ring[c] = sq
             o_tkeo[c] = y1[c] * y1[c] - y * y2[c]
             y2[c] = y1[c]
             y1[c] = y
-            o_filt[c] = y
-            o_low[c] = raw[i, c]
-            o_lp[c] = rect[i, c]
         pos += 1
         if pos == window:
             # exact re-sum once per window so rounding never accumulates
