@@ -99,16 +99,21 @@ def test_cli_help_and_bad_config(tmp_path):
     assert bad.returncode == 2 and "'detector.on_snr'" in bad.stderr
 
 
+def analyze_array(data, folder):
+    """Save ``data`` (volts, 1 kHz) as .npy and analyse it: (result, events)."""
+    path = folder / "array.npy"
+    np.save(path, data)
+    result = analyze_file(path, folder, read=ReadOptions(sfreq=1000.0, units="V"),
+                          report=False)
+    assert result.ok, result.message
+    return result, read_events_tsv(result.outputs["events"])
+
+
 def test_nan_stretch_is_reported_not_lost(tmp_path):
     sim = simulate(duration_s=20, n_channels=1, sfreq=1000.0, seed=9)
     data = sim.data.copy()
     data[0, 5000:6000] = np.nan
-    path = tmp_path / "nan.npy"
-    np.save(path, data)
-    result = analyze_file(path, tmp_path, read=ReadOptions(sfreq=1000.0, units="V"),
-                          report=False)
-    assert result.ok, result.message
-    events = read_events_tsv(result.outputs["events"])
+    _, events = analyze_array(data, tmp_path)
     bad = [e for e in events if e.label == "BAD_nonfinite"]
     assert len(bad) == 1 and bad[0].onset == pytest.approx(5.0)
     assert bad[0].duration == pytest.approx(1.0)
@@ -140,12 +145,7 @@ def test_empty_channel_is_reported_with_its_span(tmp_path):
     sim = simulate(duration_s=15, n_channels=2, sfreq=1000.0, seed=12)
     data = sim.data.copy()
     data[1] = 0.0  # a dead channel
-    path = tmp_path / "dead.npy"
-    np.save(path, data)
-    result = analyze_file(path, tmp_path, read=ReadOptions(sfreq=1000.0, units="V"),
-                          report=False)
-    assert result.ok, result.message
-    events = read_events_tsv(result.outputs["events"])
+    result, events = analyze_array(data, tmp_path)
     flat = [e for e in events if e.channel == "ch1" and e.label == "BAD_flat"]
     assert flat and flat[0].onset < 0.2 and flat[0].offset > 14.8
     assert not [e for e in events if e.channel == "ch1" and e.is_muscle]

@@ -25,6 +25,22 @@ from emgspasm.sim import simulate
 pytestmark = pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs pseudo-terminals")
 
 
+def stream(data, sfreq, protocol="emgspasm", speed=6.0, faults=Faults(),
+           decoder_args=None):
+    """Everything a link reads from an emulator of ``data``: (samples, flags, link)."""
+    emulator = Emulator(data, sfreq, protocol, speed=speed, faults=faults).start()
+    link = SerialLink(emulator.port,
+                      lambda: make_decoder(protocol, **(decoder_args or {})),
+                      start_command=start_command(protocol)).start()
+    try:
+        blocks = collect(link, emulator)
+    finally:
+        link.stop()
+        emulator.stop()
+    return (np.concatenate([b.data for b in blocks], axis=1),
+            np.concatenate([b.flags for b in blocks], axis=1), link)
+
+
 def collect(link, emulator, timeout=30.0):
     """Blocks from the link until the emulator is done and the link is quiet."""
     blocks, deadline = [], time.monotonic() + timeout
@@ -44,16 +60,8 @@ def collect(link, emulator, timeout=30.0):
 ])
 def test_every_protocol_end_to_end(protocol, sfreq, n_ch, tol):
     sim = simulate(duration_s=3, n_channels=n_ch, sfreq=sfreq, seed=2)
-    emulator = Emulator(sim.data, sfreq, protocol, speed=6.0).start()
     decoder_args = {"scale": SCALES["ascii"], "sfreq": sfreq} if protocol == "ascii" else {}
-    link = SerialLink(emulator.port, lambda: make_decoder(protocol, **decoder_args),
-                      start_command=start_command(protocol)).start()
-    try:
-        blocks = collect(link, emulator)
-    finally:
-        link.stop()
-        emulator.stop()
-    data = np.concatenate([b.data for b in blocks], axis=1)
+    data, _, _ = stream(sim.data, sfreq, protocol, decoder_args=decoder_args)
     n = data.shape[1]
     if protocol == "ascii":
         # a sketch prints from power-up; pyserial flushes what came before it
@@ -84,18 +92,9 @@ def test_busy_port_is_reported():
 def test_disconnect_is_reconnected_and_kept_as_a_gap():
     sfreq = 500.0
     sim = simulate(duration_s=6, n_channels=2, sfreq=sfreq, seed=3)
-    emulator = Emulator(sim.data, sfreq, "emgspasm", speed=1.0,
-                        faults=Faults(disconnect_at_s=2.0, disconnect_s=1.0)).start()
-    link = SerialLink(emulator.port, lambda: make_decoder("emgspasm"),
-                      start_command=start_command("emgspasm")).start()
-    try:
-        blocks = collect(link, emulator, timeout=30)
-    finally:
-        link.stop()
-        emulator.stop()
+    data, flags, link = stream(sim.data, sfreq, speed=1.0,
+                               faults=Faults(disconnect_at_s=2.0, disconnect_s=1.0))
     assert link.reconnects == 1
-    data = np.concatenate([b.data for b in blocks], axis=1)
-    flags = np.concatenate([b.flags for b in blocks], axis=1)
     gap = (flags[0] & 16) > 0
     # the outage lasted ~1 s plus the reconnect backoff; it is neither closed
     # up nor shifted: samples after it line up with the sender's timeline
@@ -203,16 +202,7 @@ def test_ctrl_c_ends_cleanly_with_summary_and_files(tmp_path):
 
 def test_pause_delays_but_loses_nothing():
     sim = simulate(duration_s=3, n_channels=2, sfreq=500.0, seed=8)
-    emulator = Emulator(sim.data, 500.0, "emgspasm", speed=2.0,
-                        faults=Faults(pause_at_s=1.0, pause_s=0.8)).start()
-    link = SerialLink(emulator.port, lambda: make_decoder("emgspasm"),
-                      start_command=start_command("emgspasm")).start()
-    try:
-        blocks = collect(link, emulator)
-    finally:
-        link.stop()
-        emulator.stop()
-    data = np.concatenate([b.data for b in blocks], axis=1)
-    flags = np.concatenate([b.flags for b in blocks], axis=1)
+    data, flags, _ = stream(sim.data, 500.0, speed=2.0,
+                            faults=Faults(pause_at_s=1.0, pause_s=0.8))
     assert data.shape == sim.data.shape and not flags.any()
     np.testing.assert_allclose(data, sim.data, atol=SCALES["emgspasm"])
