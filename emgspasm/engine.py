@@ -8,8 +8,6 @@ file and a live stream of it give the same events.
 
 from dataclasses import dataclass
 
-import numpy as np
-
 from .config import Config
 from .detect.detector import Detector
 from .dsp.chain import ChainOutput, DSPChain
@@ -151,10 +149,3 @@ def run(data, sfreq, ch_names, config=None, *, chunk_samples=None, adc_scale=Non
         notices += engine.process(data[:, start:start + step]).notices
     notices += engine.finish()
     return list(engine.events), notices
-
-
-def as_array(events):
-    """Events as a structured array (for quick numeric comparisons)."""
-    return np.array([(e.onset, e.duration, e.label, e.channel) for e in events],
-                    dtype=[("onset", float), ("duration", float),
-                           ("label", "U32"), ("channel", "U32")])

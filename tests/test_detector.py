@@ -6,6 +6,7 @@ from conftest import random_splits
 
 from emgspasm.config import Config
 from emgspasm.engine import Engine, run
+from emgspasm.events import NOTICE_KINDS
 from emgspasm.sim import _muscle, _nuisance, simulate
 
 SFREQ = 2000.0
@@ -33,6 +34,7 @@ def test_events_do_not_depend_on_chunking(rng):
         notices += engine.finish()
         assert engine.events == whole
         assert notices == whole_notices
+    assert {n.kind for n in whole_notices} <= set(NOTICE_KINDS)
 
 
 def test_sample_by_sample_gives_the_same_events():

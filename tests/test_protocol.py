@@ -120,6 +120,14 @@ def test_leads_off_mask_flags_the_channel():
     assert not flags[0].any() and np.all(flags[1] & 8)
 
 
+def test_status_bits_without_a_mask_and_battery():
+    frame = P.encode_data(np.zeros((2, 3)), 0, 500, status=P.STATUS_LEADS_OFF
+                          | P.STATUS_BATTERY_LOW)
+    dec = P.ProtocolDecoder()
+    data, flags = decode_all(dec, [frame])
+    assert np.all(flags & 8) and dec.status & P.STATUS_BATTERY_LOW
+
+
 def test_ident_frame_is_parsed():
     dec = P.ProtocolDecoder()
     dec.feed(P.encode_ident("name=emgspasm-emulator;fw=1.0;channels=8;rate=2000"))

@@ -129,6 +129,11 @@ class SerialLink:
         if self._serial is not None:
             self._serial.write(data)
 
+    def identify(self):
+        """Ask an emgspasm-protocol device to identify itself (answer in ``decoder.ident``)."""
+        from .protocol import T_IDENTIFY, encode_command
+        self.write(encode_command(T_IDENTIFY))
+
     def _connected(self):
         previous = self.decoder
         self.decoder = self.decoder_factory()

@@ -22,6 +22,7 @@ from . import protocol as P
 from .ascii import make_decoder
 from .cyton import BAUD as CYTON_BAUD
 from .cyton import START as CYTON_START
+from .cyton import STOP as CYTON_STOP
 from .decoding import Block
 from .link import LinkEvent, SerialLink, drain, merge_blocks
 from .recorder import SessionRecorder
@@ -32,6 +33,11 @@ FEED_LINES = 12
 def start_command(protocol):
     """What the host sends after connecting, per protocol."""
     return {"emgspasm": P.encode_command(P.T_START), "cyton": CYTON_START}.get(protocol)
+
+
+def stop_command(protocol):
+    """What the host sends before it lets go of the sensor, per protocol."""
+    return {"emgspasm": P.encode_command(P.T_STOP), "cyton": CYTON_STOP}.get(protocol)
 
 
 class LiveSession:
@@ -81,6 +87,8 @@ class LiveSession:
         """
         Engine(1000.0, ["warm-up"], self.config).process(np.zeros((1, 256)))
         self.link.start()
+        if self.protocol == "emgspasm":
+            self.link.identify()
         self.started = time.monotonic()
         return self
 
@@ -145,6 +153,12 @@ class LiveSession:
         files : dict | None
             What the recorder wrote.
         """
+        command = stop_command(self.protocol)
+        if command:
+            try:
+                self.link.write(command)  # a sensor stops streaming when we leave
+            except OSError:
+                pass
         self.link.stop()
         tail = []
         for item in drain(self.link, 0.0):
@@ -187,9 +201,16 @@ def _dashboard(session):
     if engine is not None:
         head += (f"  {engine.sfreq:g} Hz x {len(engine.ch_names)} ch  "
                  f"stream {engine.stream_time:7.1f} s")
+    decoder = session.link.decoder
+    if getattr(decoder, "ident", None):
+        head += f"\ndevice: {decoder.ident.get('name', '?')} fw {decoder.ident.get('fw', '?')}"
+    if getattr(decoder, "status", 0) & P.STATUS_BATTERY_LOW:
+        head += "  [b red]BATTERY LOW[/b red]"
     if stats:
         head += (f"\nframes {stats.frames}  bad {stats.bad_frames}  lost "
                  f"{stats.lost_frames}  reconnects {stats.reconnects}")
+        if session.link.lost_samples and engine is not None:
+            head += f"  ({session.link.lost_samples / engine.sfreq:.1f} s lost to disconnects)"
     if session.link_log:
         head += f"\nlink: {session.link_log[-1].message}"
     parts = [head]
@@ -284,8 +305,10 @@ def _print_summary(session, files, out):
               f"{ch['fasciculations']} fasciculations ({rate:.0f}/min), "
               f"{ch['bursts']} bursts, {ch['bad_percent']:.1f}% unusable", file=out)
     stats = session.link.decoder.stats
+    lost_s = session.link.lost_samples / session.engine.sfreq
     print(f"  link: {stats.frames} frames, {stats.bad_frames} bad, {stats.lost_frames} "
-          f"lost, {stats.reconnects} reconnects", file=out)
+          f"lost, {stats.reconnects} reconnects ({lost_s:.1f} s lost to disconnects)",
+          file=out)
     if files:
         print(f"  recording: {files['fif']} and {files['events']}", file=out)
 

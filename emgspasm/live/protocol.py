@@ -195,6 +195,7 @@ class ProtocolDecoder:
     def __init__(self):
         self.stats = DecoderStats()
         self.ident = None
+        self.status = 0  # status bits of the last DATA frame
         self._buf = bytearray()
         self._next_seq = None
         self.sfreq = None
@@ -240,10 +241,13 @@ class ProtocolDecoder:
         self.stats.frames += 1
         flags = np.zeros((n_ch, n), dtype=np.uint8)
         mask = fields["leads_off_mask"]
+        self.status = fields["status"]
         if mask:
             off = [(mask >> c) & 1 for c in range(n_ch)]
             flags[np.array(off, bool)] |= 8
-        if fields["status"] & STATUS_SATURATION:
+        elif self.status & STATUS_LEADS_OFF:
+            flags |= 8  # a device without a per-channel mask: all channels
+        if self.status & STATUS_SATURATION:
             flags |= 2
         out.append(Block(volts.T.copy(), flags))
         return out

@@ -7,7 +7,7 @@ wander, pops, motion, ECG, amplifier saturation, leads off), and returns the
 signal with the list of true events.
 """
 
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -301,8 +301,3 @@ def _saturate_and_unplug(x, sc, name, rng):
         for a, b in zip(edges[::2], edges[1::2]):
             out.append(Event(a / sc.sfreq, (b - a) / sc.sfreq, "BAD_clipped", name))
     return out
-
-
-def scenario_dict(scenario):
-    """The scenario as a plain dictionary (for JSON sidecars)."""
-    return asdict(scenario)
