@@ -263,7 +263,7 @@ class Detector:
             ch.burst_long = False
         elif kind == K.K_LONG:
             ch.burst_long = True
-            if self._looks_artifact(row):
+            if self._looks_artifact(self._features(row)):
                 return
             onset = int(row[K.R_ONSET])
             group = self._group_for(c, onset, notices)
@@ -285,13 +285,12 @@ class Detector:
             return
         t = int(row[K.R_T])
         group.segments.append((t, row[K.R_MOD_BP2], row[K.R_MOD_ENV], row[K.R_MOD_N]))
-        ch = self._channels[c]
         d = self.config.detector
         # a group exists only once activity went beyond a fasciculation, so it
         # is confirmed when it has been going for confirm_s and is active now
         if (group.confirmed_at is None and row[K.R_ACTIVE] == 1
                 and t - group.onset + 1 >= d.confirm_s * self.sfreq
-                and not self._looks_artifact(row)):
+                and not self._looks_artifact(self._features(row))):
             group.confirmed_at = t
             notices.append(Notice("spasm_start", self.ch_names[c], self._sec(t),
                                   self._sec(group.onset)))
@@ -312,7 +311,7 @@ class Detector:
         dirty = burst.lowratio > d.fasc_max_lowfreq_ratio
         trailing = brief and self._trails_artifact(ch, burst)
         beat = brief and not trailing and self._on_rhythm(ch, burst.onset)
-        if self._looks_artifact(row) or trailing or (dirty and (short or beat)) or (
+        if self._looks_artifact(burst) or trailing or (dirty and (short or beat)) or (
                 beat and short):
             if trailing:
                 label = ch.last_artifact_label
@@ -438,8 +437,7 @@ class Detector:
             snr=math.sqrt(row[K.R_PEAK_E2] / noise2) if noise2 > 0 else 0.0,
             flagged=row[K.R_NFLAG] / max(1.0, row[K.R_N]))
 
-    def _looks_artifact(self, row):
-        b = self._features(row)
+    def _looks_artifact(self, b):
         d = self.config.detector
         return b.lowratio > d.artifact_lowfreq_ratio or b.freq_hz < d.artifact_max_freq_hz
 

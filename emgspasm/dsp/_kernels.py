@@ -1,10 +1,12 @@
 """Numba kernels of the DSP chain.
 
-The chain kernel walks a chunk in blocks of ``BLOCK`` samples. In each block
-it (1) checks and repairs the raw samples, (2) runs every enabled
-second-order section over the block with the channels as the innermost loop
-(independent channels let the compiler use SIMD and hide the latency of the
-recursion), and (3) rectifies, envelopes and applies the TKEO. Each channel
+The chain kernel walks a chunk in blocks of ``BLOCK`` samples, in place in
+the output arrays. In each block it (1) checks and repairs the raw samples,
+(2) runs the enabled second-order sections over the block two at a time,
+with the channels as the innermost loop (independent channels let the
+compiler use SIMD; two sections in one pass let the CPU overlap their
+recursions), and (3) rectifies, applies the one-section linear envelope, the
+moving RMS and the TKEO in a single pass. Each channel
 sees exactly the same arithmetic in the same order whatever the block or
 chunk boundaries, so any split of a stream gives bit-identical output.
 """
@@ -109,7 +111,7 @@ def _seed(z, zi_unit, first):
 
 
 @jit
-def chain_kernel(x, scale, sos, enabled, zi_unit, z, lb_sos, lb_zi, lb_z,
+def chain_kernel(x, scale, sos, enabled, zi_unit, z, lb_sos, lb_on, lb_zi, lb_z,
                  lp_sos, lp_zi, lp_z, rms_buf, fstate, runs, gstate,
                  clip_level, clip_run, flat_run, out_filt, out_lowband,
                  out_rms, out_lp, out_tkeo, out_flags):
@@ -122,11 +124,12 @@ def chain_kernel(x, scale, sos, enabled, zi_unit, z, lb_sos, lb_zi, lb_z,
     sos, enabled, zi_unit, z
         Cascade of band-pass and notch sections, which of them run, their
         unit steady-state and their live state (n_sections, 2, n_channels).
-    lb_sos, lb_zi, lb_z
-        Band-pass of the artefact band (raw signal), its unit state and
-        live state.
+    lb_sos, lb_on, lb_zi, lb_z
+        Band-pass of the artefact band (raw signal), its sections' enabled
+        mask (all on), its unit state and live state.
     lp_sos, lp_zi, lp_z
-        Low-pass of the linear envelope, its unit state and live state.
+        Low-pass of the linear envelope (one section), its unit state and
+        live state.
     rms_buf : ndarray, shape (window, n_channels)
         Ring buffer of squared samples.
     fstate, runs, gstate
@@ -138,7 +141,6 @@ def chain_kernel(x, scale, sos, enabled, zi_unit, z, lb_sos, lb_zi, lb_z,
         Outputs of shape (n_samples, n_channels), written in place.
     """
     n_ch, n = x.shape
-    lb_on = np.ones(lb_sos.shape[0], dtype=np.uint8)
     for start in range(0, n, BLOCK):
         m = min(BLOCK, n - start)
         # every stage works in place on this block of the output arrays

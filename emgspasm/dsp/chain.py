@@ -123,6 +123,7 @@ class DSPChain:
             row += len(sos)
         self._zi_unit = _design.unit_state(self._sos)
         self._lb_sos = _design.artifact_band_sos(self.sfreq)
+        self._lb_on = np.ones(len(self._lb_sos), dtype=np.uint8)
         self._lb_zi = _design.unit_state(self._lb_sos)
         self._lp_sos = _design.lowpass_sos(self.sfreq, config.envelope.lowpass_hz)
         self._lp_zi = _design.unit_state(self._lp_sos)
@@ -261,8 +262,8 @@ class DSPChain:
         q = self.config.quality
         _kernels.chain_kernel(
             x, scale, self._sos, self._enabled, self._zi_unit, self._z,
-            self._lb_sos, self._lb_zi, self._lb_z, self._lp_sos, self._lp_zi,
-            self._lp_z, self._rms_buf, self._fstate, self._runs, self._gstate,
+            self._lb_sos, self._lb_on, self._lb_zi, self._lb_z, self._lp_sos,
+            self._lp_zi, self._lp_z, self._rms_buf, self._fstate, self._runs, self._gstate,
             q.clip_level_v, q.clip_run, self._flat_run, *outs)
 
     def _apply_decision(self):
