@@ -42,7 +42,7 @@ CONFIG = Config().with_overrides({"filters.notch": 50})
 RESULTS = Path(__file__).parent / "results"
 
 
-def best_of(fn, repeat=3):
+def best_of(fn, repeat=5):
     times = []
     for _ in range(repeat):
         t0 = time.perf_counter()

@@ -58,6 +58,21 @@ def cascade(sos_segments, x):
     return out
 
 
+def artifact_band(x, decim, lb_sos):
+    """Boxcar-average groups of ``decim`` samples, filter, hold each output."""
+    n_ch, n = x.shape
+    groups = n // decim
+    means = x[:, :groups * decim].reshape(n_ch, groups, decim).mean(axis=-1)
+    z = signal.sosfilt_zi(lb_sos)[:, :, None] * x[:, 0][None, None, :]
+    y, _ = signal.sosfilt(lb_sos, means, axis=-1, zi=z.transpose(0, 2, 1))
+    out = np.zeros_like(x)
+    for i in range(n):
+        done = (i + 1) // decim
+        if done:
+            out[:, i] = y[:, done - 1]
+    return out
+
+
 def moving_rms(y, window):
     """RMS over the last ``window`` samples, zeros before the stream."""
     sq = np.concatenate([np.zeros((y.shape[0], window - 1)), y ** 2], axis=1)

@@ -1,21 +1,29 @@
 """Numba kernels of the DSP chain.
 
-The chain kernel walks a chunk in blocks of ``BLOCK`` samples, in place in
-the output arrays. In each block it (1) checks and repairs the raw samples,
-(2) runs the enabled second-order sections over the block two at a time,
-with the channels as the innermost loop (independent channels let the
-compiler use SIMD; two sections in one pass let the CPU overlap their
-recursions), and (3) rectifies, applies the one-section linear envelope, the
-moving RMS and the TKEO in a single pass. Each channel
-sees exactly the same arithmetic in the same order whatever the block or
-chunk boundaries, so any split of a stream gives bit-identical output.
-"""
+The chain kernel walks a chunk in blocks of samples (:func:`block_length`),
+in place in the output arrays. In each block it (1) checks and repairs the
+raw samples, (2) runs the enabled second-order sections over the block two
+at a time, with the channels as the innermost loop (independent channels let
+the compiler use SIMD; two sections in one pass let the CPU overlap their
+recursions), (3) computes the artefact band at its decimated rate, and
+(4) rectifies and applies the one-section linear envelope, the TKEO and the
+moving RMS, one short loop each. Each channel sees exactly the same
+arithmetic in the same order whatever the block or chunk boundaries, so any
+split of a stream gives bit-identical output."""
 
 import numpy as np
 
 from .._numba import jit
 
-BLOCK = 64
+MIN_BLOCK = 64
+MAX_BLOCK = 256
+BLOCK_VALUES = 2048   # samples x channels per block: the block's rows stay in cache
+
+
+@jit
+def block_length(n_channels):
+    """Samples per block for ``n_channels``: long blocks cost fewer calls."""
+    return max(MIN_BLOCK, min(MAX_BLOCK, BLOCK_VALUES // n_channels))
 
 # Quality flag bits, one byte per channel and sample.
 FLAG_NONFINITE = np.uint8(1)
@@ -31,12 +39,15 @@ F_MAXABS = 2    # largest magnitude seen, for the clipping test
 F_RMS_SUM = 3   # running sum of squares in the RMS window
 F_Y1 = 4        # filtered sample n-1 (TKEO)
 F_Y2 = 5        # filtered sample n-2 (TKEO)
-N_FSTATE = 6
+F_LB_SUM = 6    # sum of the current group of the artefact band's boxcar
+F_LB_HOLD = 7   # artefact band's latest (decimated) output
+N_FSTATE = 8
 
 # Entries of the global integer state.
 G_STARTED = 0   # 1 once the first sample has seeded the filters
 G_RMS_POS = 1   # write position in the RMS ring buffer
-N_GSTATE = 2
+G_LB_PHASE = 2  # samples in the artefact band's current boxcar group
+N_GSTATE = 3
 
 
 @jit
@@ -111,8 +122,8 @@ def _seed(z, zi_unit, first):
 
 
 @jit
-def chain_kernel(x, scale, sos, enabled, zi_unit, z, lb_sos, lb_on, lb_zi, lb_z,
-                 lp_sos, lp_zi, lp_z, rms_buf, fstate, runs, gstate,
+def chain_kernel(x, scale, sos, enabled, zi_unit, z, lb_decim, lb_sos, lb_on,
+                 lb_zi, lb_z, lb_dec, lp_sos, lp_zi, lp_z, rms_buf, fstate, runs, gstate,
                  clip_level, clip_run, flat_run, out_filt, out_lowband,
                  out_rms, out_lp, out_tkeo, out_flags):
     """Run the whole chain over one chunk.
@@ -124,9 +135,10 @@ def chain_kernel(x, scale, sos, enabled, zi_unit, z, lb_sos, lb_on, lb_zi, lb_z,
     sos, enabled, zi_unit, z
         Cascade of band-pass and notch sections, which of them run, their
         unit steady-state and their live state (n_sections, 2, n_channels).
-    lb_sos, lb_on, lb_zi, lb_z
-        Band-pass of the artefact band (raw signal), its sections' enabled
-        mask (all on), its unit state and live state.
+    lb_decim, lb_sos, lb_on, lb_zi, lb_z, lb_dec
+        Artefact band of the raw signal: decimation factor, band-pass
+        sections at the decimated rate, their enabled mask (all on), unit
+        state, live state, and a (MAX_BLOCK, n_channels) work buffer.
     lp_sos, lp_zi, lp_z
         Low-pass of the linear envelope (one section), its unit state and
         live state.
@@ -141,8 +153,9 @@ def chain_kernel(x, scale, sos, enabled, zi_unit, z, lb_sos, lb_on, lb_zi, lb_z,
         Outputs of shape (n_samples, n_channels), written in place.
     """
     n_ch, n = x.shape
-    for start in range(0, n, BLOCK):
-        m = min(BLOCK, n - start)
+    block = block_length(n_ch)
+    for start in range(0, n, block):
+        m = min(block, n - start)
         # every stage works in place on this block of the output arrays
         filt = out_filt[start:start + m]
         low = out_lowband[start:start + m]
@@ -155,13 +168,58 @@ def chain_kernel(x, scale, sos, enabled, zi_unit, z, lb_sos, lb_on, lb_zi, lb_z,
             _seed(z, zi_unit, filt[0])
             _seed(lb_z, lb_zi, low[0])
         _cascade_block(sos, enabled, z, filt, m)
-        _cascade_block(lb_sos, lb_on, lb_z, low, m)
+        _artifact_band_block(low, m, lb_decim, lb_sos, lb_on, lb_z, fstate,
+                             gstate, lb_dec)
         if seed:
             for c in range(n_ch):
                 rect[0, c] = abs(filt[0, c])
             _seed(lp_z, lp_zi, rect[0])
         _envelope_block(filt, start, m, rms_buf, fstate, gstate, lp_sos[0],
                         lp_z[0, 0], lp_z[0, 1], rect, out_rms, out_tkeo)
+
+
+@jit
+def _artifact_band_block(low, m, decim, sos, enabled, z, fstate, gstate, dec):
+    # average groups of ``decim`` samples (a boxcar), filter the averages at
+    # the decimated rate and hold each output until the next; groups are
+    # counted from the stream's first sample, so block boundaries do not matter
+    if decim == 1:
+        _cascade_block(sos, enabled, z, low, m)
+        return
+    n_ch = low.shape[1]
+    inv_decim = 1.0 / decim
+    total = fstate[F_LB_SUM]
+    hold = fstate[F_LB_HOLD]
+    first_phase = gstate[G_LB_PHASE]
+    phase = first_phase
+    k = 0
+    for i in range(m):
+        row = low[i]
+        for c in range(n_ch):
+            total[c] += row[c]
+        phase += 1
+        if phase == decim:
+            phase = 0
+            averaged = dec[k]
+            for c in range(n_ch):
+                averaged[c] = total[c] * inv_decim
+                total[c] = 0.0
+            k += 1
+    _cascade_block(sos, enabled, z, dec, k)
+    phase = first_phase
+    k = 0
+    for i in range(m):
+        phase += 1
+        if phase == decim:
+            phase = 0
+            filtered = dec[k]
+            for c in range(n_ch):
+                hold[c] = filtered[c]
+            k += 1
+        row = low[i]
+        for c in range(n_ch):
+            row[c] = hold[c]
+    gstate[G_LB_PHASE] = phase
 
 
 @jit
@@ -205,47 +263,76 @@ def _repair_block(x, scale, start, m, fstate, runs, clip_level, clip_run,
 @jit
 def _envelope_block(filt, start, m, rms_buf, fstate, gstate, lp_sos, lp_z0, lp_z1,
                     out_lp, out_rms, out_tkeo):
-    # rectify, linear envelope (one section), moving RMS and TKEO in one pass:
-    # samples outer, channels inner, rows contiguous so the channel loop vectorises
+    # samples outer, channels inner, rows contiguous so the channel loops
+    # vectorise; one short loop per stage keeps each loop's arrays few enough
+    # for the compiler to prove they do not overlap
+    n_ch = filt.shape[1]
+    _lowpass_rectified(filt, m, lp_sos, lp_z0, lp_z1, out_lp)
+    # TKEO from the block's own rows; only the first two need the state
+    y1 = fstate[F_Y1]
+    y2 = fstate[F_Y2]
+    for i in range(m):
+        row = filt[i]
+        o_tkeo = out_tkeo[start + i]
+        if i >= 2:
+            p1 = filt[i - 1]
+            p2 = filt[i - 2]
+            for c in range(n_ch):
+                o_tkeo[c] = p1[c] * p1[c] - row[c] * p2[c]
+        else:
+            for c in range(n_ch):
+                o_tkeo[c] = y1[c] * y1[c] - row[c] * y2[c]
+                y2[c] = y1[c]
+                y1[c] = row[c]
+    if m > 2:
+        for c in range(n_ch):
+            y2[c] = filt[m - 2, c]
+            y1[c] = filt[m - 1, c]
+    _moving_rms(filt, start, m, rms_buf, fstate[F_RMS_SUM], gstate, out_rms)
+
+
+@jit
+def _lowpass_rectified(filt, m, lp_sos, lp_z0, lp_z1, out_lp):
     b0 = lp_sos[0]
     b1 = lp_sos[1]
     b2 = lp_sos[2]
     a1 = lp_sos[4]
     a2 = lp_sos[5]
-    window = rms_buf.shape[0]
-    inv_window = 1.0 / window
     n_ch = filt.shape[1]
-    pos = gstate[G_RMS_POS]
-    total = fstate[F_RMS_SUM]
-    y1 = fstate[F_Y1]
-    y2 = fstate[F_Y2]
     for i in range(m):
         row = filt[i]
-        ring = rms_buf[pos]
-        o_tkeo = out_tkeo[start + i]
         o_lp = out_lp[i]
         for c in range(n_ch):
-            y = row[c]
-            r = abs(y)
+            r = abs(row[c])
             e = b0 * r + lp_z0[c]
             lp_z0[c] = b1 * r - a1 * e + lp_z1[c]
             lp_z1[c] = b2 * r - a2 * e
             o_lp[c] = e
-            sq = y * y
+
+
+@jit
+def _moving_rms(filt, start, m, rms_buf, total, gstate, out_rms):
+    window = rms_buf.shape[0]
+    inv_window = 1.0 / window
+    n_ch = filt.shape[1]
+    pos = gstate[G_RMS_POS]
+    for i in range(m):
+        row = filt[i]
+        ring = rms_buf[pos]
+        for c in range(n_ch):
+            sq = row[c] * row[c]
             total[c] += sq - ring[c]
             ring[c] = sq
-            o_tkeo[c] = y1[c] * y1[c] - y * y2[c]
-            y2[c] = y1[c]
-            y1[c] = y
         pos += 1
         if pos == window:
             # exact re-sum once per window so rounding never accumulates
             pos = 0
             for c in range(n_ch):
-                acc = 0.0
-                for k in range(window):
-                    acc += rms_buf[k, c]
-                total[c] = acc
+                total[c] = 0.0
+            for k in range(window):
+                ring = rms_buf[k]
+                for c in range(n_ch):
+                    total[c] += ring[c]
         o_rms = out_rms[start + i]
         for c in range(n_ch):
             o_rms[c] = np.sqrt(max(total[c], 0.0) * inv_window)

@@ -28,7 +28,10 @@ class ChainOutput:
         Band-passed and notched signal (V).
     lowband : ndarray of float64
         Raw signal in the 2-20 Hz artefact band (V), where pops, motion and
-        ECG show and muscle hardly does.
+        ECG show and muscle hardly does. Above 1 kHz it is computed on
+        boxcar averages of ``D`` samples at ``sfreq / D`` (500-1000 Hz) and
+        each value is held for ``D`` samples (see
+        :func:`emgspasm.dsp._design.artifact_band_decimation`).
     rms : ndarray of float64
         Moving RMS over ``envelope.rms_window_s`` (V).
     linear_envelope : ndarray of float64
@@ -122,6 +125,7 @@ class DSPChain:
             self._bank_rows[mains] = (row, row + len(sos), freqs)
             row += len(sos)
         self._zi_unit = _design.unit_state(self._sos)
+        self._lb_decim = _design.artifact_band_decimation(self.sfreq)
         self._lb_sos = _design.artifact_band_sos(self.sfreq)
         self._lb_on = np.ones(len(self._lb_sos), dtype=np.uint8)
         self._lb_zi = _design.unit_state(self._lb_sos)
@@ -176,6 +180,7 @@ class DSPChain:
                 self._enabled[first + _mains.PRESENCE_HARMONICS:last] = 0
         self._z = np.zeros((n_sec, 2, n_ch))
         self._lb_z = np.zeros((len(self._lb_sos), 2, n_ch))
+        self._lb_dec = np.zeros((_kernels.MAX_BLOCK, n_ch))
         self._lp_z = np.zeros((len(self._lp_sos), 2, n_ch))
         self._rms_buf = np.zeros((self._rms_window, n_ch))
         self._fstate = np.zeros((_kernels.N_FSTATE, n_ch))
@@ -262,7 +267,8 @@ class DSPChain:
         q = self.config.quality
         _kernels.chain_kernel(
             x, scale, self._sos, self._enabled, self._zi_unit, self._z,
-            self._lb_sos, self._lb_on, self._lb_zi, self._lb_z, self._lp_sos,
+            self._lb_decim, self._lb_sos, self._lb_on, self._lb_zi, self._lb_z,
+            self._lb_dec, self._lp_sos,
             self._lp_zi, self._lp_z, self._rms_buf, self._fstate, self._runs, self._gstate,
             q.clip_level_v, q.clip_run, self._flat_run, *outs)
 
