@@ -30,7 +30,10 @@ def format_notice(notice):
         return (f"{head} spasm ended: {ev.subtype}, {ev.duration:.2f} s, "
                 f"peak {ev.peak_uv:.0f} uV (onset {ev.onset:.3f} s)")
     if notice.kind == "event_update":
-        return (f"{head} ... that fasciculation was a doublet, {ev.duration * 1000:.0f} ms "
+        return (f"{head} ... that fasciculation: {ev.subtype}, {ev.duration * 1000:.0f} ms "
+                f"(onset {ev.onset:.3f} s)")
+    if notice.kind == "event_retract":
+        return (f"{head} ... that fasciculation is withdrawn: the activity went on "
                 f"(onset {ev.onset:.3f} s)")
     if notice.kind == "event":
         extra = f" {ev.subtype}" if ev.subtype and ev.label == FASCICULATION else ""

@@ -136,6 +136,9 @@ def format_table(scores):
                           (SPASM, FASCICULATION, BURST)) if sc.hours else "-"
         line = (f"{group}: {sc.hours:.2f} channel-hours; false alarms per "
                 f"channel-hour: {false}")
+        if sc.hours:
+            line += (f"; fasciculation reports withdrawn per channel-hour: "
+                     f"{sc.classes[FASCICULATION].withdrawn / sc.hours:.2f}")
         if sc.quiet_hours:
             line += (f"; in {sc.quiet_hours:.2f} h of quiet wear with artefacts and "
                      f"ECG: {sc.quiet_false_spasms} ({sc.quiet_false_spasms_per_hour:.2f}/h)")

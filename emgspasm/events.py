@@ -26,7 +26,7 @@ SPASM_SUBTYPES = ("tonic", "clonic", "mixed")
 
 #: Notice kinds of the live stream, in the order a spasm goes through them.
 NOTICE_KINDS = ("burst_start", "burst_cancel", "spasm_start", "spasm_retract",
-                "spasm_end", "event", "event_update")
+                "spasm_end", "event", "event_update", "event_retract")
 
 
 @dataclass(frozen=True)
@@ -91,16 +91,19 @@ class Notice:
         ``burst_start`` (provisional: activity is rising), ``burst_cancel``
         (it came to nothing), ``spasm_start`` (confirmed), ``spasm_retract``
         (a confirmed spasm ended too short or proved an artefact),
-        ``spasm_end``, ``event`` (a final :class:`Event`), or ``event_update``
-        (a reported fasciculation proved a doublet: the event with the same
-        channel, onset and label is replaced by this one).
+        ``spasm_end``, ``event`` (a final :class:`Event`), ``event_update``
+        (a fasciculation reported as its discharge ended was settled when
+        the burst ended, e.g. it proved a doublet: the event with the same
+        channel, onset and label is replaced by this one) or ``event_retract``
+        (the burst grew into something else: that event is withdrawn).
     channel : str
     at : float
         Stream time of the announcement (s).
     onset : float
         Onset (s) of the activity the notice is about.
     event : Event or None
-        The final event, for ``event`` and ``spasm_end`` notices.
+        The event, for ``event``, ``spasm_end``, ``event_update`` and
+        ``event_retract`` notices.
     """
 
     kind: str

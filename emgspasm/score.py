@@ -36,6 +36,9 @@ class ClassScore:
         Spasms only: first ``burst_start`` notice minus the true onset (s).
     subtype_hits : int
         Matched events whose subtype is right (spasms).
+    withdrawn : int
+        Reports of this class withdrawn live (``event_retract`` notices):
+        shown for a moment, then taken back, so not among the final events.
     """
 
     tp: int = 0
@@ -46,6 +49,7 @@ class ClassScore:
     latency: list = field(default_factory=list)
     provisional_latency: list = field(default_factory=list)
     subtype_hits: int = 0
+    withdrawn: int = 0
 
     @property
     def precision(self):
@@ -74,6 +78,7 @@ class ClassScore:
         self.fp += other.fp
         self.fn += other.fn
         self.subtype_hits += other.subtype_hits
+        self.withdrawn += other.withdrawn
         for name in ("onset_err", "duration_err", "latency", "provisional_latency"):
             getattr(self, name).extend(getattr(other, name))
 
@@ -131,6 +136,7 @@ class Score:
                 "latency_p95_s": _q(cs.latency, 95),
                 "provisional_latency_median_s": _q(cs.provisional_latency, 50),
                 "subtype_accuracy": cs.subtype_accuracy,
+                "withdrawn": cs.withdrawn,
             }
         return out
 
@@ -149,7 +155,8 @@ def score(truth, detected, duration_s, notices=()):
         Signal scored (s): the recording's length times its channel count
         gives channel-hours, the unit of the alarm rates.
     notices : iterable of Notice
-        The live notices, for the provisional-notice latency of spasms.
+        The live notices, for the provisional-notice latency of spasms and
+        the count of withdrawn reports.
 
     Returns
     -------
@@ -174,6 +181,8 @@ def score(truth, detected, duration_s, notices=()):
                 if d.detected_at is not None:
                     cs.latency.append(d.detected_at - t.onset)
                 cs.subtype_hits += d.subtype == t.subtype
+        cs.withdrawn += sum(n.kind == "event_retract" and n.event.label == label
+                            for n in notices)
         if label == SPASM:
             starts = [n for n in notices if n.kind == "burst_start"]
             for t in true_ev:

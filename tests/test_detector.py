@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 from conftest import random_splits
+from scipy import signal
 
 from emgspasm.config import Config
 from emgspasm.engine import Engine, run
@@ -168,6 +169,7 @@ def test_events_carry_every_field():
 
 
 def test_doublet_refines_the_reported_fasciculation(rng):
+    # the second discharge comes after the first's burst has ended
     x = quiet(rng, 4)
     wave = _muscle.muap(SFREQ, 1.5e-3, 0.2) * 400e-6
     for start in (2.0, 2.023):
@@ -180,3 +182,58 @@ def test_doublet_refines_the_reported_fasciculation(rng):
     assert kinds == ["event", "event_update"]
     first = next(n for n in notices if n.kind == "event")
     assert first.event.subtype == "single" and first.at == events[0].detected_at
+
+
+def test_fasciculation_is_reported_when_its_discharge_ends(rng):
+    # reported as the envelope falls, before the hangover has run out
+    config = Config()
+    x = quiet(rng, 4)
+    wave = _muscle.muap(SFREQ, 1.5e-3, 0.2) * 400e-6
+    i0 = int(2.0 * SFREQ)
+    x[i0:i0 + len(wave)] += wave
+    events, notices = run(x[None], SFREQ, ["EMG1"], config)
+    (ev,) = events
+    end = ev.onset + ev.duration
+    d = config.detector
+    assert end < ev.detected_at <= end + d.window_s + 0.002
+    assert [n.kind for n in notices if n.event is not None] == ["event"]
+
+
+def test_overlapping_doublet_is_reported_then_refined(rng):
+    # the second discharge starts before the first has left the envelope
+    # window: one burst, reported at the first discharge's end when the
+    # envelope dips, settled as a doublet when the burst ends
+    x = quiet(rng, 4)
+    wave = _muscle.muap(SFREQ, 1.5e-3, 0.2) * 400e-6
+    for start in (2.0, 2.014):
+        i0 = int(start * SFREQ)
+        x[i0:i0 + len(wave)] += wave
+    events, notices = run(x[None], SFREQ, ["EMG1"])
+    assert labels(events) == ["fasciculation"]
+    (ev,) = events
+    assert ev.subtype == "doublet" and 0.015 < ev.duration < 0.03
+    muscle = [n for n in notices if n.event is not None]
+    assert [n.kind for n in muscle] == ["event", "event_update"]
+    assert muscle[0].at == ev.detected_at < muscle[1].at
+    assert muscle[0].event.subtype == "single"
+
+
+def test_report_is_withdrawn_when_the_burst_grows(rng):
+    # a clean discharge, reported as its envelope falls, then within the
+    # hangover a 300 ms contraction: the report is withdrawn, no
+    # fasciculation remains
+    x = quiet(rng, 4)
+    wave = _muscle.muap(SFREQ, 1.5e-3, 0.2) * 400e-6
+    i0 = int(2.0 * SFREQ)
+    x[i0:i0 + len(wave)] += wave
+    n = int(0.3 * SFREQ)
+    sos = signal.butter(4, [60, 200], "bandpass", fs=SFREQ, output="sos")
+    interference = signal.sosfilt(sos, rng.standard_normal(n + 500))[500:]
+    j0 = i0 + int(0.017 * SFREQ)
+    x[j0:j0 + n] += interference / np.std(interference) * 400e-6
+    events, notices = run(x[None], SFREQ, ["EMG1"])
+    assert "fasciculation" not in labels(events)
+    kinds = [n.kind for n in notices if n.event is not None and n.event.is_muscle]
+    assert kinds[:2] == ["event", "event_retract"]
+    assert notices[[n.kind for n in notices].index("event_retract")].event.label \
+        == "fasciculation"

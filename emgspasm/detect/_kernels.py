@@ -4,7 +4,8 @@ Per channel it keeps a short moving-RMS detection envelope, tracks the noise
 floor, segments bursts with a two-threshold state machine, accumulates each
 burst's features, and writes *records* (fixed-width rows) at the exact
 samples where something happens: a burst starts, outgrows a fasciculation,
-ends; a 25 ms segment of activity passes; a run of flagged samples ends.
+falls quiet (before it has outgrown one), ends; a 25 ms segment of activity
+passes; a run of flagged samples ends.
 The per-event rules (fasciculation or spasm, merging, subtypes, artefacts)
 run on those records in :mod:`emgspasm.detect.detector`.
 
@@ -28,7 +29,7 @@ import numpy as np
 from .._numba import jit
 
 # record kinds
-K_START, K_LONG, K_SEGMENT, K_END, K_BAD = 1, 2, 3, 4, 5
+K_START, K_LONG, K_SEGMENT, K_END, K_BAD, K_QUIET = 1, 2, 3, 4, 5, 6
 
 # record fields
 R_KIND, R_CH, R_T, R_ONSET, R_OFFSET = 0, 1, 2, 3, 4
@@ -113,7 +114,7 @@ def detect_kernel(y, lowband, tkeo, flags, start, fprm, iprm, env_buf,
     fst, ist : ndarray
         Per-channel float and integer state.
     rec : ndarray, shape (capacity, N_FIELDS)
-        Output records; needs 3 rows per sample and channel at most.
+        Output records; needs 4 rows per sample and channel at most.
 
     Returns
     -------
@@ -250,6 +251,10 @@ def detect_kernel(y, lowband, tkeo, flags, start, fprm, iprm, env_buf,
                         if long_ == 0 and above_off and extent > fasc_max:
                             long_ = 1
                             k = _put(rec, k, K_LONG, c, t, rise, last - (window - 1),
+                                     peak, ehi, elo, etk, nb, nflag, q, peak_e2,
+                                     mod_bp2, mod_env, mod_n, state, 0)
+                        if long_ == 0 and quiet == 1:
+                            k = _put(rec, k, K_QUIET, c, t, rise, last - (window - 1),
                                      peak, ehi, elo, etk, nb, nflag, q, peak_e2,
                                      mod_bp2, mod_env, mod_n, state, 0)
                         if quiet >= hangover:

@@ -23,9 +23,14 @@ The rules, per channel:
 * **Fasciculation.** Activity no longer than ``fasc_max_s``, at least
   ``isolation_s`` after the last multi-unit activity and not part of a train
   of ``train_count`` short bursts each within ``merge_gap_s`` of the last
-  (that is clonus). Committed ``hangover_s`` after the discharge ends; a
-  second clean discharge within ``doublet_max_s`` of its onset turns the
-  reported fasciculation into a doublet (``event_update`` notice).
+  (that is clonus). A clearly clean one (2-20 Hz ratio under a quarter of
+  ``fasc_max_lowfreq_ratio``) is reported as soon as the discharge ends (the
+  detection envelope falls below the off threshold); the burst's end ``hangover_s``
+  later settles it: still a fasciculation, the report stands or is refined
+  (``event_update``, e.g. a second discharge made it a doublet); grown into
+  anything else, it is withdrawn (``event_retract``). A second clean
+  discharge within ``doublet_max_s`` of its onset, as a burst of its own,
+  also turns the reported fasciculation into a doublet.
 * **Spasm (the merge rule).** Every other muscle burst joins the channel's
   open *group* if it starts within ``merge_gap_s`` of the group's last
   activity, else it opens a new group. A group is announced provisionally
@@ -69,6 +74,11 @@ ECG_TRAIL_S = 0.2
 ECG_TRAIL_PEAK = 0.5
 #: Artefact bursts shorter than this are pops (or ECG), longer ones motion.
 POP_MAX_S = 0.15
+#: A fasciculation is reported before its burst ends only when clearly clean:
+#: its 2-20 Hz ratio under this fraction of ``fasc_max_lowfreq_ratio`` (a
+#: surface MUAP has almost nothing there; a QRS residue or the first lobe of
+#: a pop has some). Doubtful ones wait for the end of the burst.
+EARLY_CLEAN_FRACTION = 0.25
 _FLAG_NAMES = ((16, "gap"), (8, "leads_off"), (4, "flat"), (2, "clipped"),
                (1, "nonfinite"))
 
@@ -108,6 +118,7 @@ class _Channel:
         self.beat_onsets = deque(maxlen=12)
         self.last_artifact = (-np.inf, 0.0)
         self.last_fasc = None  # (index in events, onset) while a doublet may follow
+        self.reported = None  # index in events of a fasciculation reported mid-burst
         self.last_artifact_label = ARTIFACT_POP
 
 
@@ -178,12 +189,17 @@ class Detector:
         self._ist[K.I_BAD_START] = -1
         self._ist[K.I_LAST] = -(1 << 40)
         self._channels = [_Channel() for _ in self.ch_names]
-        # the kernel writes at most 3 records per sample and channel
+        # the kernel writes at most 4 records per sample and channel
         self._block = max(64, BLOCK_SAMPLES // n_ch)
-        self._rec = np.empty((3 * self._block * n_ch + 16, K.N_FIELDS))
+        self._rec = np.empty((4 * self._block * n_ch + 16, K.N_FIELDS))
         self._timers = {}
         self._end = 0
-        self.events = []
+        self._events = []  # withdrawn reports leave None, so indices stay valid
+
+    @property
+    def events(self):
+        """Final events so far, in the order they were committed."""
+        return [ev for ev in self._events if ev is not None]
 
     # -- streaming ---------------------------------------------------------
 
@@ -263,6 +279,7 @@ class Detector:
             ch.burst_long = False
         elif kind == K.K_LONG:
             ch.burst_long = True
+            self._withdraw(c, int(row[K.R_T]), notices)
             if self._looks_artifact(self._features(row)):
                 return
             onset = int(row[K.R_ONSET])
@@ -273,6 +290,8 @@ class Detector:
                                       self._sec(row[K.R_T]), self._sec(group.onset)))
         elif kind == K.K_SEGMENT:
             self._segment(c, row, notices)
+        elif kind == K.K_QUIET:
+            self._quiet(c, row, notices)
         elif kind == K.K_END:
             self._end_burst(c, row, notices)
         elif kind == K.K_BAD:
@@ -295,6 +314,25 @@ class Detector:
             notices.append(Notice("spasm_start", self.ch_names[c], self._sec(t),
                                   self._sec(group.onset)))
 
+    def _quiet(self, c, row, notices):
+        """The burst fell quiet before outgrowing a fasciculation: report it now."""
+        ch = self._channels[c]
+        if ch.reported is not None:
+            return
+        burst = self._features(row)
+        d = self.config.detector
+        if (burst.flagged > 0.5
+                or burst.lowratio > EARLY_CLEAN_FRACTION * d.fasc_max_lowfreq_ratio
+                or (burst.offset - burst.onset + 1) / self.sfreq > d.fasc_max_s
+                or self._artifact_label(ch, burst, short=True) is not None
+                or self._completes_doublet(ch, burst)
+                or not self._isolated(ch, burst)
+                or self._in_train(ch, burst.onset)):
+            return
+        self._emit_event(c, burst, FASCICULATION, self._discharges(row),
+                         int(row[K.R_T]), notices)
+        ch.reported = len(self._events) - 1
+
     def _end_burst(self, c, row, notices):
         ch = self._channels[c]
         was_long = ch.burst_long
@@ -304,46 +342,90 @@ class Detector:
         d = self.config.detector
         duration = (burst.offset - burst.onset + 1) / self.sfreq
         if burst.flagged > 0.5:
+            self._withdraw(c, t, notices)
             self._drop_from_group(c, t, notices)
             return
         short = not was_long and duration <= d.fasc_max_s
-        brief = duration <= POP_MAX_S
-        dirty = burst.lowratio > d.fasc_max_lowfreq_ratio
-        trailing = brief and self._trails_artifact(ch, burst)
-        beat = brief and not trailing and self._on_rhythm(ch, burst.onset)
-        if self._looks_artifact(burst) or trailing or (dirty and (short or beat)) or (
-                beat and short):
-            if trailing:
-                label = ch.last_artifact_label
-            elif brief:
-                label = ARTIFACT_ECG if beat else ARTIFACT_POP
+        label = self._artifact_label(ch, burst, short)
+        if label is not None:
+            self._withdraw(c, t, notices)
+            if label in (ARTIFACT_ECG, ARTIFACT_POP) and not self._trails_artifact(ch, burst):
                 ch.beat_onsets.append(burst.onset)
                 ch.last_artifact = (burst.onset, burst.peak)
                 ch.last_artifact_label = label
-            else:
-                label = ARTIFACT_MOTION
             self._emit_event(c, burst, label, None, t, notices)
             self._drop_from_group(c, t, notices)
             return
-        if short and ch.last_fasc is not None and (
-                burst.onset - ch.last_fasc[1] <= d.doublet_max_s * self.sfreq):
+        if short and self._completes_doublet(ch, burst):
             self._make_doublet(c, burst, notices)
             return
         if short:
             in_train = self._in_train(ch, burst.onset)
-            isolated = (ch.group is None and burst.onset - ch.last_muscle_offset
-                        >= d.isolation_s * self.sfreq)
-            if isolated and not in_train:
-                subtype = "doublet" if self._is_doublet(row) else "single"
-                self._emit_event(c, burst, FASCICULATION, subtype, t, notices)
-                ch.last_fasc = (len(self.events) - 1, burst.onset)
+            ch.short_onsets.append(burst.onset)
+            if self._isolated(ch, burst) and not in_train:
+                subtype = self._discharges(row)
+                if ch.reported is None:
+                    self._emit_event(c, burst, FASCICULATION, subtype, t, notices)
+                    index = len(self._events) - 1
+                else:
+                    index, ch.reported = ch.reported, None
+                    self._refine(index, burst, subtype, t, notices)
+                ch.last_fasc = (index, burst.onset)
                 return
+        self._withdraw(c, t, notices)
         group = self._group_for(c, burst.onset, notices)
         group.last_offset = max(group.last_offset, burst.offset)
         group.peak = max(group.peak, burst.peak)
         group.snr = max(group.snr, burst.snr)
         group.bursts += 1
         self._timers[c] = group.last_offset + self._iprm[K.Q_RECENT]
+
+    def _artifact_label(self, ch, burst, short):
+        """The artefact a burst is (pop, ECG, motion), or None if it is muscle."""
+        d = self.config.detector
+        brief = (burst.offset - burst.onset + 1) / self.sfreq <= POP_MAX_S
+        dirty = burst.lowratio > d.fasc_max_lowfreq_ratio
+        trailing = brief and self._trails_artifact(ch, burst)
+        beat = brief and not trailing and self._on_rhythm(ch, burst.onset)
+        if not (self._looks_artifact(burst) or trailing or (dirty and (short or beat))
+                or (beat and short)):
+            return None
+        if trailing:
+            return ch.last_artifact_label
+        if brief:
+            return ARTIFACT_ECG if beat else ARTIFACT_POP
+        return ARTIFACT_MOTION
+
+    def _completes_doublet(self, ch, burst):
+        """A second discharge soon after the fasciculation just reported."""
+        return ch.last_fasc is not None and (
+            burst.onset - ch.last_fasc[1] <= self.config.detector.doublet_max_s * self.sfreq)
+
+    def _isolated(self, ch, burst):
+        return ch.group is None and (burst.onset - ch.last_muscle_offset
+                                     >= self.config.detector.isolation_s * self.sfreq)
+
+    def _refine(self, index, burst, subtype, t, notices):
+        """Settle a fasciculation reported mid-burst with the whole burst."""
+        old = self._events[index]
+        duration = (burst.offset - burst.onset + 1) / self.sfreq
+        if (duration, subtype) == (old.duration, old.subtype):
+            return  # it ended where it was reported: the report stands
+        new = replace(old, duration=duration, subtype=subtype, peak_uv=burst.peak * 1e6,
+                      snr=burst.snr,
+                      confidence=confidence_from_snr(burst.snr, self.config.detector.on_snr))
+        self._events[index] = new
+        notices.append(Notice("event_update", new.channel, self._sec(t), new.onset, new))
+
+    def _withdraw(self, c, t, notices):
+        """Withdraw the fasciculation reported mid-burst: the burst became more."""
+        ch = self._channels[c]
+        if ch.reported is None:
+            return
+        ev = self._events[ch.reported]
+        self._events[ch.reported] = None
+        ch.reported = None
+        notices.append(Notice("event_retract", ev.channel, self._sec(t), ev.onset, ev))
 
     def _drop_from_group(self, c, t, notices):
         group = self._channels[c].group
@@ -399,7 +481,7 @@ class Detector:
                        group.snr)
             if group.confirmed_at is None:
                 notices.append(Notice("spasm_start", name, self._sec(t), ev.onset))
-            self.events.append(ev)
+            self._events.append(ev)
             notices.append(Notice("spasm_end", name, self._sec(t), ev.onset, ev))
             return
         if group.confirmed_at is not None:
@@ -409,7 +491,7 @@ class Detector:
             ev = Event(self._sec(group.onset), duration, BURST, name, None,
                        group.peak * 1e6, confidence_from_snr(group.snr, d.on_snr),
                        self._sec(t), group.snr)
-            self.events.append(ev)
+            self._events.append(ev)
             notices.append(Notice("event", name, self._sec(t), ev.onset, ev))
         elif group.announced:
             notices.append(Notice("burst_cancel", name, self._sec(t),
@@ -420,7 +502,7 @@ class Detector:
         ev = Event(self._sec(onset), (offset - onset + 1) / self.sfreq,
                    BAD_PREFIX + names[0], self.ch_names[c], ",".join(names),
                    detected_at=self._sec(t))
-        self.events.append(ev)
+        self._events.append(ev)
         notices.append(Notice("event", ev.channel, ev.detected_at, ev.onset, ev))
 
     # -- features ----------------------------------------------------------
@@ -463,21 +545,22 @@ class Detector:
         return due in (1, 2) and abs(gap - due * period) <= ECG_RR_TOL * period
 
     def _in_train(self, ch, onset):
+        """Would a short burst at ``onset`` extend a train of them (clonus)?"""
         d = self.config.detector
-        ch.short_onsets.append(onset)
         chain = 1
-        onsets = list(ch.short_onsets)
+        onsets = list(ch.short_onsets) + [onset]
         for a, b in zip(onsets[-2::-1], onsets[:0:-1]):
             if b - a > d.merge_gap_s * self.sfreq:
                 break
             chain += 1
         return chain >= d.train_count
 
-    def _is_doublet(self, row):
-        # two discharges: the burst holds clearly more energy than one peak
-        # of its size spread over the detection window would
-        return row[K.R_N] > 1.6 * self._iprm[K.Q_WINDOW] and \
+    def _discharges(self, row):
+        """``"doublet"`` or ``"single"``: a doublet holds clearly more energy
+        than one peak of its size spread over the detection window would."""
+        double = row[K.R_N] > 1.6 * self._iprm[K.Q_WINDOW] and \
             row[K.R_EHI] > 1.3 * row[K.R_PEAK_E2] * self._iprm[K.Q_WINDOW]
+        return "doublet" if double else "single"
 
     def _subtype(self, group):
         win = SUBTYPE_WINDOW_S * self.sfreq
@@ -505,13 +588,13 @@ class Detector:
         ch = self._channels[c]
         index, onset = ch.last_fasc
         ch.last_fasc = None
-        old = self.events[index]
+        old = self._events[index]
         new = replace(old, duration=(burst.offset - onset + 1) / self.sfreq,
                       subtype="doublet", peak_uv=max(old.peak_uv, burst.peak * 1e6),
                       snr=max(old.snr, burst.snr),
                       confidence=max(old.confidence,
                                      confidence_from_snr(burst.snr, self.config.detector.on_snr)))
-        self.events[index] = new
+        self._events[index] = new
         notices.append(Notice("event_update", new.channel, self._sec(burst.offset), new.onset,
                               new))
 
@@ -520,7 +603,7 @@ class Detector:
         ev = Event(self._sec(burst.onset), (burst.offset - burst.onset + 1) / self.sfreq,
                    label, self.ch_names[c], subtype, burst.peak * 1e6,
                    confidence_from_snr(burst.snr, d.on_snr), self._sec(t), burst.snr)
-        self.events.append(ev)
+        self._events.append(ev)
         notices.append(Notice("event", ev.channel, ev.detected_at, ev.onset, ev))
 
     def _sec(self, sample):

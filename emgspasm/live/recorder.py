@@ -173,12 +173,15 @@ def read_session(folder):
             event = Event(**record["event"])
             if record["kind"] in ("event", "spasm_end"):
                 events.append(event)
-            elif record["kind"] == "event_update":
+            elif record["kind"] in ("event_update", "event_retract"):
                 for i in range(len(events) - 1, -1, -1):
                     old = events[i]
                     if (old.channel, old.onset, old.label) == (
                             event.channel, event.onset, event.label):
-                        events[i] = event
+                        if record["kind"] == "event_update":
+                            events[i] = event
+                        else:
+                            del events[i]
                         break
     return meta, data, flags, events, damaged
 
