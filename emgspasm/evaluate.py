@@ -66,6 +66,16 @@ def benchmark_set(quick=False, seed=0):
         duration_s=60 * minutes, sfreq=2000.0, n_channels=2, noise_uv=2.0,
         mains_uv=20.0, spasms_per_min=1.5, fasciculations_per_min=50,
         pops_per_min=0.2, motion_per_min=0.2, seed=seed * 1000 + 100)))
+    if not quick:
+        # the lowest rate the tool supports (e.g. an OpenBCI Cyton): 20-112 Hz
+        # of band left, reported on its own, outside the targets' population
+        for k, (mains, ecg) in enumerate(((50.0, 0), (60.0, 1))):
+            cases.append(Case("250 Hz", Scenario(
+                duration_s=60 * minutes, sfreq=250.0, n_channels=2, noise_uv=8.0,
+                mains_hz=mains, mains_uv=100.0, spasms_per_min=1.5,
+                bursts_per_min=0.7, fasciculations_per_min=30, pops_per_min=1.0,
+                motion_per_min=1.0, ecg_channels=ecg, ecg_uv=250.0,
+                seed=seed * 1000 + 300 + k)))
     for k, (sfreq, n_ch) in enumerate(((1000.0, 2), (2000.0, 1))):
         cases.append(Case("quiet", Scenario(
             duration_s=quiet_s, sfreq=sfreq, n_channels=n_ch, noise_uv=10.0,

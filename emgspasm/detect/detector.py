@@ -13,14 +13,23 @@ The rules, per channel:
   band-passed content is low-pitched (TKEO mean frequency below
   ``artifact_max_freq_hz``), is a pop, motion or ECG, not muscle: surface
   motor-unit potentials carry their energy at 60-200 Hz and almost none of
-  it below 20 Hz. A discharge short enough to be a fasciculation must be
+  it below 20 Hz. On a narrow band (a 250 Hz sensor passes 20-112 Hz) the
+  pitch limit is lowered to ``PITCH_BAND_FRACTION`` of the way up the band:
+  what leaks through the high-pass piles up at its low edge whatever the
+  upper edge, while muscle spreads over the band, so its pitch falls with
+  the band's width. Inside a spasm (a burst that continues an open group)
+  only the 2-20 Hz ratio counts: synchronised clonic volleys are
+  low-pitched, and a pop or motion during a spasm still shows by its ratio. A discharge short enough to be a fasciculation must be
   clean: its 2-20 Hz ratio must stay under ``fasc_max_lowfreq_ratio``.
   A brief burst (<= 150 ms) that continues a regular train of brief
   artefacts (due within 10 % of the R-R interval of the last four) is ECG when it
   is short or unclean; other brief artefacts are pops, long ones motion. A
   burst under half its size within 0.2 s after a brief artefact belongs to it (the S
   wave and ring-down of a QRS).
-* **Fasciculation.** Activity no longer than ``fasc_max_s``, at least
+* **Fasciculation.** Activity no longer than ``fasc_max_s`` (plus the time
+  a band clipped below Nyquist adds to any discharge's ring, see
+  :func:`~emgspasm.dsp._design.bandpass_smear_s`: 24 ms at 250 Hz, none
+  from 2 kHz), at least
   ``isolation_s`` after the last multi-unit activity and not part of a train
   of ``train_count`` short bursts each within ``merge_gap_s`` of the last
   (that is clonus). A clearly clean one (2-20 Hz ratio under a quarter of
@@ -55,6 +64,7 @@ from scipy import signal, stats
 from ..events import (ARTIFACT_ECG, ARTIFACT_MOTION, ARTIFACT_POP, BAD_PREFIX,
                       BURST, FASCICULATION, SPASM, Event, Notice,
                       confidence_from_snr)
+from ..dsp import _design
 from . import _kernels as K
 
 SEGMENT_S = 0.025
@@ -74,6 +84,8 @@ ECG_TRAIL_S = 0.2
 ECG_TRAIL_PEAK = 0.5
 #: Artefact bursts shorter than this are pops (or ECG), longer ones motion.
 POP_MAX_S = 0.15
+#: The artefact pitch limit is at most this fraction of the way up the band.
+PITCH_BAND_FRACTION = 0.12
 #: A fasciculation is reported before its burst ends only when clearly clean:
 #: its 2-20 Hz ratio under this fraction of ``fasc_max_lowfreq_ratio`` (a
 #: surface MUAP has almost nothing there; a QRS residue or the first lobe of
@@ -150,6 +162,9 @@ class Detector:
         fs = self.sfreq
         window = max(3, round(d.window_s * fs))
         dof = float(np.clip(2 * (band_hz[1] - band_hz[0]) * window / fs, 1, window))
+        self._artifact_pitch_hz = min(
+            d.artifact_max_freq_hz,
+            band_hz[0] + PITCH_BAND_FRACTION * (band_hz[1] - band_hz[0]))
         self._fprm = np.zeros(K.N_FPARAM)
         self._fprm[K.P_ON2] = d.on_snr ** 2
         self._fprm[K.P_OFF2] = d.off_snr ** 2
@@ -170,7 +185,11 @@ class Detector:
         self._iprm = np.zeros(K.N_IPARAM, dtype=np.int64)
         self._iprm[K.Q_WINDOW] = window
         self._iprm[K.Q_HANGOVER] = max(1, round(d.hangover_s * fs))
-        self._iprm[K.Q_FASC_MAX] = round(d.fasc_max_s * fs)
+        filt = config.filters
+        self._fasc_max_s = d.fasc_max_s + _design.bandpass_smear_s(
+            fs, filt.bandpass_low_hz, filt.bandpass_high_hz, filt.bandpass_order,
+            d.window_s, d.ring_fraction)
+        self._iprm[K.Q_FASC_MAX] = round(self._fasc_max_s * fs)
         self._iprm[K.Q_SEGMENT] = max(1, round(SEGMENT_S * fs))
         self._iprm[K.Q_RECENT] = round(d.merge_gap_s * fs)
         self._iprm[K.Q_BAD_MERGE] = round(BAD_MERGE_S * fs)
@@ -280,9 +299,10 @@ class Detector:
         elif kind == K.K_LONG:
             ch.burst_long = True
             self._withdraw(c, int(row[K.R_T]), notices)
-            if self._looks_artifact(self._features(row)):
+            burst = self._features(row)
+            if self._looks_artifact(burst, self._in_group(ch, burst.onset)):
                 return
-            onset = int(row[K.R_ONSET])
+            onset = burst.onset
             group = self._group_for(c, onset, notices)
             if not group.announced:
                 group.announced = True
@@ -309,7 +329,7 @@ class Detector:
         # is confirmed when it has been going for confirm_s and is active now
         if (group.confirmed_at is None and row[K.R_ACTIVE] == 1
                 and t - group.onset + 1 >= d.confirm_s * self.sfreq
-                and not self._looks_artifact(self._features(row))):
+                and not self._looks_artifact(self._features(row), in_group=True)):
             group.confirmed_at = t
             notices.append(Notice("spasm_start", self.ch_names[c], self._sec(t),
                                   self._sec(group.onset)))
@@ -323,7 +343,7 @@ class Detector:
         d = self.config.detector
         if (burst.flagged > 0.5
                 or burst.lowratio > EARLY_CLEAN_FRACTION * d.fasc_max_lowfreq_ratio
-                or (burst.offset - burst.onset + 1) / self.sfreq > d.fasc_max_s
+                or (burst.offset - burst.onset + 1) / self.sfreq > self._fasc_max_s
                 or self._artifact_label(ch, burst, short=True) is not None
                 or self._completes_doublet(ch, burst)
                 or not self._isolated(ch, burst)
@@ -345,7 +365,7 @@ class Detector:
             self._withdraw(c, t, notices)
             self._drop_from_group(c, t, notices)
             return
-        short = not was_long and duration <= d.fasc_max_s
+        short = not was_long and duration <= self._fasc_max_s
         label = self._artifact_label(ch, burst, short)
         if label is not None:
             self._withdraw(c, t, notices)
@@ -387,7 +407,7 @@ class Detector:
         dirty = burst.lowratio > d.fasc_max_lowfreq_ratio
         trailing = brief and self._trails_artifact(ch, burst)
         beat = brief and not trailing and self._on_rhythm(ch, burst.onset)
-        if not (self._looks_artifact(burst) or trailing or (dirty and (short or beat))
+        if not (self._looks_artifact(burst, self._in_group(ch, burst.onset)) or trailing or (dirty and (short or beat))
                 or (beat and short)):
             return None
         if trailing:
@@ -444,7 +464,7 @@ class Detector:
     def _group_for(self, c, onset, notices):
         ch = self._channels[c]
         group = ch.group
-        if group is not None and onset - group.last_offset <= self._iprm[K.Q_RECENT]:
+        if self._in_group(ch, onset):
             self._timers.pop(c, None)
             return group
         if group is not None:
@@ -519,9 +539,16 @@ class Detector:
             snr=math.sqrt(row[K.R_PEAK_E2] / noise2) if noise2 > 0 else 0.0,
             flagged=row[K.R_NFLAG] / max(1.0, row[K.R_N]))
 
-    def _looks_artifact(self, b):
+    def _looks_artifact(self, b, in_group=False):
+        """Too much 2-20 Hz energy, or (outside a spasm) too low a pitch."""
         d = self.config.detector
-        return b.lowratio > d.artifact_lowfreq_ratio or b.freq_hz < d.artifact_max_freq_hz
+        if b.lowratio > d.artifact_lowfreq_ratio:
+            return True
+        return not in_group and b.freq_hz < self._artifact_pitch_hz
+
+    def _in_group(self, ch, onset):
+        """Does a burst at ``onset`` continue the channel's open group?"""
+        return ch.group is not None and onset - ch.group.last_offset <= self._iprm[K.Q_RECENT]
 
     def _trails_artifact(self, ch, burst):
         """A smaller burst right after a brief artefact is part of it (S wave, ring-down)."""

@@ -39,6 +39,33 @@ def bandpass_sos(sfreq, low_hz, high_hz, order):
     return sos, high_used
 
 
+def bandpass_smear_s(sfreq, low_hz, high_hz, order, window_s, fraction):
+    """How long the band-pass smears a discharge beyond what a full band would.
+
+    A band clipped below Nyquist (a 250 Hz sensor passes 20-112 Hz) turns a
+    brief discharge into a longer ring. This measures how long the moving
+    RMS (``window_s``) of the band-pass's impulse response stays above
+    ``fraction`` of its peak, at ``sfreq`` and at a rate four times
+    ``high_hz`` (where nothing is clipped), and returns the difference.
+
+    Returns
+    -------
+    excess_s : float
+        Extra duration (s), 0 when the band is not clipped.
+    """
+    def extent(rate):
+        sos, _ = bandpass_sos(rate, low_hz, high_hz, order)
+        n = int(rate)  # one second holds the ring of any band edge >= 1 Hz
+        impulse = np.zeros(n)
+        impulse[0] = 1.0
+        window = max(1, round(window_s * rate))
+        env = np.convolve(signal.sosfilt(sos, impulse) ** 2, np.ones(window))[:n]
+        above = np.flatnonzero(env >= fraction ** 2 * env.max())
+        return (above[-1] - above[0] + 1 - (window - 1)) / rate
+
+    return max(0.0, extent(sfreq) - extent(4.0 * high_hz))
+
+
 def notch_sos(sfreq, mains_hz, q, harmonics):
     """Design notches at the mains frequency and (optionally) its harmonics.
 
