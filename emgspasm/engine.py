@@ -8,6 +8,8 @@ file and a live stream of it give the same events.
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from .config import Config
 from .detect.detector import Detector
 from .dsp.chain import ChainOutput, DSPChain
@@ -100,8 +102,21 @@ class Engine:
         -------
         step : Step
         """
+        chunk = np.asarray(chunk)
+        split = self.chain.samples_to_decision
+        if chunk.ndim == 2 and 0 < split < chunk.shape[1]:
+            # the auto notch decides inside this chunk: the detector learns the
+            # chain's new ring-down at that very sample, however the stream is cut
+            first = self.process(chunk[:, :split],
+                                 None if flags is None else flags[:, :split])
+            rest = self.process(chunk[:, split:],
+                                None if flags is None else flags[:, split:])
+            return Step(first.output.join(rest.output), first.notices + rest.notices)
         out = self.chain.process(chunk, flags)
-        return Step(out, self.detector.process(out))
+        notices = self.detector.process(out)
+        if split and not self.chain.samples_to_decision:
+            self.detector.set_ring_time(self.chain.ring_time_s)
+        return Step(out, notices)
 
     def finish(self):
         """Close the stream: end open bursts and spasms at the last sample.
@@ -119,6 +134,7 @@ class Engine:
         """Start a new stream with the same configuration."""
         self.chain.reset()
         self.detector.reset()
+        self.detector.set_ring_time(self.chain.ring_time_s)
         self._finished = False
 
 

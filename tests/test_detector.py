@@ -6,6 +6,7 @@ from conftest import random_splits
 from scipy import signal
 
 from emgspasm.config import Config
+from emgspasm.detect import _kernels as K
 from emgspasm.engine import Engine, run
 from emgspasm.events import NOTICE_KINDS
 from emgspasm.sim import _muscle, _nuisance, simulate
@@ -89,7 +90,9 @@ def test_clonic_spasm_is_not_a_run_of_fasciculations(rng):
     sig *= 200e-6 / np.sqrt(np.mean(sig[int(2 * SFREQ):int(5 * SFREQ)] ** 2))
     events, _ = run((x + sig)[None], SFREQ, ["EMG1"])
     assert labels(events) == ["spasm"]
-    assert events[-1].subtype == "clonic"
+    (spasm,) = [e for e in events if e.label == "spasm"]
+    assert spasm.subtype == "clonic"
+    assert labels(events, muscle_only=False) == ["spasm"]
 
 
 def test_pop_is_not_a_fasciculation(rng):
@@ -237,3 +240,31 @@ def test_report_is_withdrawn_when_the_burst_grows(rng):
     assert kinds[:2] == ["event", "event_retract"]
     assert notices[[n.kind for n in notices].index("event_retract")].event.label \
         == "fasciculation"
+
+
+def test_ring_down_follows_the_auto_notch_decision(rng):
+    # no mains in the signal: once "auto" has decided, nothing is notched and
+    # the detector's echo floor decays at the band-pass's pace, from the
+    # decision sample on, however the stream is cut
+    x = quiet(rng, 6)
+    wave = _muscle.muap(SFREQ, 1.5e-3, 0.2) * 800e-6
+    for start in (1.0, 3.0, 3.3, 4.5):
+        i0 = int(start * SFREQ)
+        x[i0:i0 + len(wave)] += wave
+    config = Config()
+    engine = Engine(SFREQ, ["EMG1"], config)
+    filt = config.filters
+    assert engine.chain.ring_time_s == pytest.approx(filt.notch_q / (np.pi * 50))
+    whole = engine.process(x[None]).notices + engine.finish()
+    assert engine.chain.mains.mains_hz is None
+    assert engine.chain.ring_time_s == pytest.approx(1 / (np.pi * filt.bandpass_low_hz))
+    decay = np.exp(-2.0 / (engine.chain.ring_time_s * SFREQ))
+    assert engine.detector._fprm[K.P_RING_DECAY] == decay
+    decided = round(filt.notch_auto_s * SFREQ)
+    for splits in ([(0, decided - 7), (decided - 7, x.size)],
+                   random_splits(rng, x.size, max_chunk=5000)):
+        engine.reset()
+        notices = []
+        for a, b in splits:
+            notices += engine.process(x[None, a:b]).notices
+        assert notices + engine.finish() == whole

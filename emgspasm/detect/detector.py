@@ -181,7 +181,7 @@ class Detector:
         self._fprm[K.P_UP_ACTIVE] = np.exp(up * active)
         self._fprm[K.P_DOWN_ACTIVE] = np.exp(-up * active * ratio)
         self._fprm[K.P_RING_FRAC2] = d.ring_fraction ** 2
-        self._fprm[K.P_RING_DECAY] = np.exp(-2.0 / (ring_time_s * fs))
+        self.set_ring_time(ring_time_s)
         self._iprm = np.zeros(K.N_IPARAM, dtype=np.int64)
         self._iprm[K.Q_WINDOW] = window
         self._iprm[K.Q_HANGOVER] = max(1, round(d.hangover_s * fs))
@@ -196,6 +196,10 @@ class Detector:
         self._mod_sos = signal.butter(1, [3.0, 8.0], btype="bandpass", fs=fs,
                                       output="sos")
         self.reset()
+
+    def set_ring_time(self, ring_time_s):
+        """Follow a change of the chain's ring-down (the auto notch decided)."""
+        self._fprm[K.P_RING_DECAY] = np.exp(-2.0 / (ring_time_s * self.sfreq))
 
     def reset(self):
         """Forget the stream."""
@@ -369,6 +373,12 @@ class Detector:
         label = self._artifact_label(ch, burst, short)
         if label is not None:
             self._withdraw(c, t, notices)
+            in_group = self._in_group(ch, burst.onset)
+            if in_group and short and not self._looks_artifact(burst, in_group):
+                # a small unclean fragment inside a spasm: neither an artefact
+                # worth annotating nor muscle to extend the spasm with
+                self._drop_from_group(c, t, notices)
+                return
             if label in (ARTIFACT_ECG, ARTIFACT_POP) and not self._trails_artifact(ch, burst):
                 ch.beat_onsets.append(burst.onset)
                 ch.last_artifact = (burst.onset, burst.peak)
@@ -407,8 +417,8 @@ class Detector:
         dirty = burst.lowratio > d.fasc_max_lowfreq_ratio
         trailing = brief and self._trails_artifact(ch, burst)
         beat = brief and not trailing and self._on_rhythm(ch, burst.onset)
-        if not (self._looks_artifact(burst, self._in_group(ch, burst.onset)) or trailing or (dirty and (short or beat))
-                or (beat and short)):
+        if not (self._looks_artifact(burst, self._in_group(ch, burst.onset)) or trailing
+                or (dirty and (short or beat)) or (beat and short)):
             return None
         if trailing:
             return ch.last_artifact_label

@@ -58,6 +58,15 @@ class ChainOutput:
         """Number of samples in the chunk."""
         return self.filtered.shape[1]
 
+    def join(self, later):
+        """This chunk's output followed by the next chunk's, as one output."""
+        if later.start != self.start + self.n_samples:
+            raise ValueError("Chain outputs can only be joined in stream order.")
+        return ChainOutput(self.start, *(
+            np.concatenate([getattr(self, name), getattr(later, name)], axis=1)
+            for name in ("filtered", "lowband", "rms", "linear_envelope", "tkeo",
+                         "flags")))
+
 
 class DSPChain:
     """Band-pass, mains notch, rectification, envelopes and TKEO, chunk by chunk.
@@ -149,13 +158,20 @@ class DSPChain:
         """Amplitude time constant (s) of the chain's slowest ring-down.
 
         A second-order notch of bandwidth B rings for 1 / (pi B); with no
-        notch the band-pass's high-pass edge sets it.
+        notch the band-pass's high-pass edge sets it. Before ``"auto"`` has
+        decided, both candidates are notched and the 50 Hz one rings longest.
         """
         filt = self.config.filters
-        if filt.notch == "off":
+        if not self._decided:
+            return filt.notch_q / (np.pi * 50.0)
+        if self.mains.mains_hz is None:
             return 1.0 / (np.pi * filt.bandpass_low_hz)
-        mains = 50.0 if filt.notch == "auto" else float(filt.notch)
-        return filt.notch_q / (np.pi * mains)
+        return filt.notch_q / (np.pi * self.mains.mains_hz)
+
+    @property
+    def samples_to_decision(self):
+        """Samples still to come before ``notch = "auto"`` decides (0 once decided)."""
+        return 0 if self._decided else self._probe_total - self._seen
 
     @property
     def samples_seen(self):
