@@ -4,8 +4,10 @@ Per channel it keeps a short moving-RMS detection envelope, tracks the noise
 floor, segments bursts with a two-threshold state machine, accumulates each
 burst's features, and writes *records* (fixed-width rows) at the exact
 samples where something happens: a burst starts, outgrows a fasciculation,
-falls quiet (before it has outgrown one), ends; a 25 ms segment of activity
-passes; a run of flagged samples ends.
+falls quiet (before it has outgrown one: the detection envelope, or for a
+strong burst a second envelope over the last half-window, drops below the
+off threshold), ends; a 25 ms segment of activity passes; a run of flagged
+samples ends.
 The per-event rules (fasciculation or spasm, merging, subtypes, artefacts)
 run on those records in :mod:`emgspasm.detect.detector`.
 
@@ -40,13 +42,13 @@ N_FIELDS = 18
 
 # float state rows
 S_ESUM, S_Q, S_PEAK, S_EHI, S_ELO, S_ETK, S_PEAK_E2 = range(7)
-S_MOD_BP2, S_MOD_ENV, S_NUPD, S_RING = 7, 8, 9, 10
-N_FSTATE = 11
+S_MOD_BP2, S_MOD_ENV, S_NUPD, S_RING, S_ESUM_SHORT = 7, 8, 9, 10, 11
+N_FSTATE = 12
 
 # int state rows
 I_STATE, I_RISE, I_LAST, I_QUIET, I_NFLAG, I_NB, I_LONG = range(7)
-I_MOD_N, I_BAD_START, I_BAD_LAST, I_BAD_BITS, I_FILLED = 7, 8, 9, 10, 11
-N_ISTATE = 12
+I_MOD_N, I_BAD_START, I_BAD_LAST, I_BAD_BITS, I_FILLED, I_ENDED = 7, 8, 9, 10, 11, 12
+N_ISTATE = 13
 
 # float parameters
 P_ON2, P_OFF2, P_QCORR, P_ETA_UP, P_DOWN_RATIO, P_ACTIVE_RATE = range(6)
@@ -58,10 +60,13 @@ N_FPARAM = 14
 WARM_SPAN = 10.0
 
 # int parameters
-Q_WINDOW, Q_HANGOVER, Q_FASC_MAX, Q_SEGMENT, Q_RECENT, Q_BAD_MERGE = range(6)
-N_IPARAM = 6
+Q_WINDOW, Q_HANGOVER, Q_FASC_MAX, Q_SEGMENT, Q_RECENT, Q_BAD_MERGE, Q_SHORT = range(7)
+N_IPARAM = 7
 
 IDLE, ACTIVE = 0, 1
+#: A burst whose envelope peaked above this many times the on threshold's
+#: mean square (twice its amplitude) may be declared ended by the short envelope.
+STRONG = 4.0
 
 
 @jit
@@ -127,6 +132,7 @@ def detect_kernel(y, lowband, tkeo, flags, start, fprm, iprm, env_buf,
     segment = iprm[Q_SEGMENT]
     recent_n = iprm[Q_RECENT]
     bad_merge = iprm[Q_BAD_MERGE]
+    short = iprm[Q_SHORT]
     on2 = fprm[P_ON2]
     off2 = fprm[P_OFF2]
     qcorr = fprm[P_QCORR]
@@ -148,6 +154,7 @@ def detect_kernel(y, lowband, tkeo, flags, start, fprm, iprm, env_buf,
         mod_env = fst[S_MOD_ENV, c]
         nupd = fst[S_NUPD, c]
         ring = fst[S_RING, c]
+        esum_short = fst[S_ESUM_SHORT, c]
         state = ist[I_STATE, c]
         rise = ist[I_RISE, c]
         last = ist[I_LAST, c]
@@ -160,6 +167,7 @@ def detect_kernel(y, lowband, tkeo, flags, start, fprm, iprm, env_buf,
         bad_last = ist[I_BAD_LAST, c]
         bad_bits = ist[I_BAD_BITS, c]
         filled = ist[I_FILLED, c]
+        ended = ist[I_ENDED, c]
         z0 = mod_z[0, 0, c]
         z1 = mod_z[0, 1, c]
         for i in range(n):
@@ -168,12 +176,17 @@ def detect_kernel(y, lowband, tkeo, flags, start, fprm, iprm, env_buf,
             v = y[i, c]
             sq = v * v
             esum += sq - env_buf[pos, c]
+            # the short envelope: the last ``short`` samples of the same ring
+            esum_short += sq - env_buf[(t - short) % window, c]
             env_buf[pos, c] = sq
             if pos == window - 1:
-                # exact re-sum once per window so rounding never accumulates
+                # exact re-sums once per window so rounding never accumulates
                 esum = 0.0
                 for j in range(window):
                     esum += env_buf[j, c]
+                esum_short = 0.0
+                for j in range(window - short, window):
+                    esum_short += env_buf[j, c]
             if filled < window:
                 filled += 1
             e2 = max(esum, 0.0) / window
@@ -214,6 +227,7 @@ def detect_kernel(y, lowband, tkeo, flags, start, fprm, iprm, env_buf,
                     if state == IDLE and rise < 0:
                         rise = t
                         last = t
+                        ended = 0
                         nflag = 0
                         nb = 0
                         long_ = 0
@@ -253,8 +267,14 @@ def detect_kernel(y, lowband, tkeo, flags, start, fprm, iprm, env_buf,
                             k = _put(rec, k, K_LONG, c, t, rise, last - (window - 1),
                                      peak, ehi, elo, etk, nb, nflag, q, peak_e2,
                                      mod_bp2, mod_env, mod_n, state, 0)
-                        if long_ == 0 and quiet == 1:
-                            k = _put(rec, k, K_QUIET, c, t, rise, last - (window - 1),
+                        if long_ == 0 and ended == 0 and (
+                                quiet == 1 or (peak_e2 > STRONG * on2 * noise2 and
+                                               esum_short < short * max(off2 * noise2, floor2))):
+                            # the discharge has ended: the short envelope (or
+                            # the detection envelope) fell below the off threshold
+                            ended = 1
+                            offset = last - (window - 1) if quiet == 1 else t - short
+                            k = _put(rec, k, K_QUIET, c, t, rise, offset,
                                      peak, ehi, elo, etk, nb, nflag, q, peak_e2,
                                      mod_bp2, mod_env, mod_n, state, 0)
                         if quiet >= hangover:
@@ -297,6 +317,7 @@ def detect_kernel(y, lowband, tkeo, flags, start, fprm, iprm, env_buf,
         fst[S_MOD_ENV, c] = mod_env
         fst[S_NUPD, c] = nupd
         fst[S_RING, c] = ring
+        fst[S_ESUM_SHORT, c] = esum_short
         ist[I_STATE, c] = state
         ist[I_RISE, c] = rise
         ist[I_LAST, c] = last
@@ -309,6 +330,7 @@ def detect_kernel(y, lowband, tkeo, flags, start, fprm, iprm, env_buf,
         ist[I_BAD_LAST, c] = bad_last
         ist[I_BAD_BITS, c] = bad_bits
         ist[I_FILLED, c] = filled
+        ist[I_ENDED, c] = ended
         mod_z[0, 0, c] = z0
         mod_z[0, 1, c] = z1
     return k

@@ -33,11 +33,14 @@ The rules, per channel:
   ``isolation_s`` after the last multi-unit activity and not part of a train
   of ``train_count`` short bursts each within ``merge_gap_s`` of the last
   (that is clonus). A clearly clean one (2-20 Hz ratio under a quarter of
-  ``fasc_max_lowfreq_ratio``) is reported as soon as the discharge ends (the
-  detection envelope falls below the off threshold); the burst's end ``hangover_s``
-  later settles it: still a fasciculation, the report stands or is refined
-  (``event_update``, e.g. a second discharge made it a doublet); grown into
-  anything else, it is withdrawn (``event_retract``). A second clean
+  ``fasc_max_lowfreq_ratio``) is reported as soon as its discharge ends: the
+  detection envelope, or for a strong discharge (twice the on threshold) an
+  envelope over half the window, falls below the off threshold. The burst's
+  end ``hangover_s`` later settles it: still a fasciculation, the report
+  stands (if it ended within a window of where the report said) or is
+  refined (``event_update``, e.g. a second discharge made it a doublet);
+  grown into anything else, it is withdrawn (``event_retract``;
+  ``emgspasm evaluate`` counts them). A second clean
   discharge within ``doublet_max_s`` of its onset, as a burst of its own,
   also turns the reported fasciculation into a doublet.
 * **Spasm (the merge rule).** Every other muscle burst joins the channel's
@@ -193,6 +196,10 @@ class Detector:
         self._iprm[K.Q_SEGMENT] = max(1, round(SEGMENT_S * fs))
         self._iprm[K.Q_RECENT] = round(d.merge_gap_s * fs)
         self._iprm[K.Q_BAD_MERGE] = round(BAD_MERGE_S * fs)
+        self._iprm[K.Q_SHORT] = max(2, window // 2)
+        # a report made on the short envelope stands if the whole burst ends
+        # within one detection window of where it said
+        self._settle_s = window / fs
         self._mod_sos = signal.butter(1, [3.0, 8.0], btype="bandpass", fs=fs,
                                       output="sos")
         self.reset()
@@ -439,8 +446,8 @@ class Detector:
         """Settle a fasciculation reported mid-burst with the whole burst."""
         old = self._events[index]
         duration = (burst.offset - burst.onset + 1) / self.sfreq
-        if (duration, subtype) == (old.duration, old.subtype):
-            return  # it ended where it was reported: the report stands
+        if subtype == old.subtype and abs(duration - old.duration) <= self._settle_s:
+            return  # it ended about where it was reported: the report stands
         new = replace(old, duration=duration, subtype=subtype, peak_uv=burst.peak * 1e6,
                       snr=burst.snr,
                       confidence=confidence_from_snr(burst.snr, self.config.detector.on_snr))
