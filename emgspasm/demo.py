@@ -38,7 +38,8 @@ def format_notice(notice):
     if notice.kind == "event":
         extra = f" {ev.subtype}" if ev.subtype and ev.label == FASCICULATION else ""
         peak = f", peak {ev.peak_uv:.0f} uV" if ev.peak_uv else ""
-        return f"{head} {ev.label}{extra}, {ev.duration * 1000:.0f} ms{peak} (onset {ev.onset:.3f} s)"
+        return (f"{head} {ev.label}{extra}, {ev.duration * 1000:.0f} ms{peak} "
+                f"(onset {ev.onset:.3f} s)")
     return f"{head} {_WORDS[notice.kind]} (onset {notice.onset:.3f} s)"
 
 

@@ -1,9 +1,9 @@
 """Batch analysis: outputs, equivalence with the live engine, Dask, CLI."""
 
 import json
-from pathlib import Path
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest

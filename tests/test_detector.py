@@ -22,6 +22,16 @@ def labels(events, muscle_only=True):
     return [e.label for e in events if e.is_muscle or not muscle_only]
 
 
+def discharges(rng, starts, amplitude_v=400e-6, seconds=4):
+    """Quiet noise with one motor-unit potential at each start time (s)."""
+    x = quiet(rng, seconds)
+    wave = _muscle.muap(SFREQ, 1.5e-3, 0.2) * amplitude_v
+    for start in starts:
+        i0 = int(start * SFREQ)
+        x[i0:i0 + len(wave)] += wave
+    return x
+
+
 def test_events_do_not_depend_on_chunking(rng):
     rec = simulate(duration_s=40, n_channels=2, ecg_channels=1, sfreq=1000.0,
                    pops_per_min=3, motion_per_min=3, seed=7)
@@ -173,11 +183,7 @@ def test_events_carry_every_field():
 
 def test_doublet_refines_the_reported_fasciculation(rng):
     # the second discharge comes after the first's burst has ended
-    x = quiet(rng, 4)
-    wave = _muscle.muap(SFREQ, 1.5e-3, 0.2) * 400e-6
-    for start in (2.0, 2.023):
-        i0 = int(start * SFREQ)
-        x[i0:i0 + len(wave)] += wave
+    x = discharges(rng, (2.0, 2.023))
     events, notices = run(x[None], SFREQ, ["EMG1"])
     assert labels(events) == ["fasciculation"]
     assert events[0].subtype == "doublet" and 0.025 < events[0].duration < 0.04
@@ -190,10 +196,7 @@ def test_doublet_refines_the_reported_fasciculation(rng):
 def test_fasciculation_is_reported_when_its_discharge_ends(rng):
     # reported as the envelope falls, before the hangover has run out
     config = Config()
-    x = quiet(rng, 4)
-    wave = _muscle.muap(SFREQ, 1.5e-3, 0.2) * 400e-6
-    i0 = int(2.0 * SFREQ)
-    x[i0:i0 + len(wave)] += wave
+    x = discharges(rng, (2.0,))
     events, notices = run(x[None], SFREQ, ["EMG1"], config)
     (ev,) = events
     end = ev.onset + ev.duration
@@ -206,11 +209,7 @@ def test_overlapping_doublet_is_reported_then_refined(rng):
     # the second discharge starts before the first has left the envelope
     # window: one burst, reported at the first discharge's end when the
     # envelope dips, settled as a doublet when the burst ends
-    x = quiet(rng, 4)
-    wave = _muscle.muap(SFREQ, 1.5e-3, 0.2) * 400e-6
-    for start in (2.0, 2.014):
-        i0 = int(start * SFREQ)
-        x[i0:i0 + len(wave)] += wave
+    x = discharges(rng, (2.0, 2.014))
     events, notices = run(x[None], SFREQ, ["EMG1"])
     assert labels(events) == ["fasciculation"]
     (ev,) = events
@@ -225,14 +224,11 @@ def test_report_is_withdrawn_when_the_burst_grows(rng):
     # a clean discharge, reported as its envelope falls, then within the
     # hangover a 300 ms contraction: the report is withdrawn, no
     # fasciculation remains
-    x = quiet(rng, 4)
-    wave = _muscle.muap(SFREQ, 1.5e-3, 0.2) * 400e-6
-    i0 = int(2.0 * SFREQ)
-    x[i0:i0 + len(wave)] += wave
+    x = discharges(rng, (2.0,))
     n = int(0.3 * SFREQ)
     sos = signal.butter(4, [60, 200], "bandpass", fs=SFREQ, output="sos")
     interference = signal.sosfilt(sos, rng.standard_normal(n + 500))[500:]
-    j0 = i0 + int(0.017 * SFREQ)
+    j0 = int(2.017 * SFREQ)
     x[j0:j0 + n] += interference / np.std(interference) * 400e-6
     events, notices = run(x[None], SFREQ, ["EMG1"])
     assert "fasciculation" not in labels(events)
@@ -246,11 +242,7 @@ def test_ring_down_follows_the_auto_notch_decision(rng):
     # no mains in the signal: once "auto" has decided, nothing is notched and
     # the detector's echo floor decays at the band-pass's pace, from the
     # decision sample on, however the stream is cut
-    x = quiet(rng, 6)
-    wave = _muscle.muap(SFREQ, 1.5e-3, 0.2) * 800e-6
-    for start in (1.0, 3.0, 3.3, 4.5):
-        i0 = int(start * SFREQ)
-        x[i0:i0 + len(wave)] += wave
+    x = discharges(rng, (1.0, 3.0, 3.3, 4.5), amplitude_v=800e-6, seconds=6)
     config = Config()
     engine = Engine(SFREQ, ["EMG1"], config)
     filt = config.filters

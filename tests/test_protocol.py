@@ -7,10 +7,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from emgspasm.errors import ConfigError
 from emgspasm.live import cyton
 from emgspasm.live import protocol as P
-from emgspasm.live.ascii import AsciiDecoder, encode as ascii_encode, make_decoder
-from emgspasm.errors import ConfigError
+from emgspasm.live.ascii import AsciiDecoder, make_decoder
+from emgspasm.live.ascii import encode as ascii_encode
 
 FIRMWARE = Path(__file__).resolve().parents[1] / "firmware_interface"
 

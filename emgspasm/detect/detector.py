@@ -19,8 +19,9 @@ The rules, per channel:
   upper edge, while muscle spreads over the band, so its pitch falls with
   the band's width. Inside a spasm (a burst that continues an open group)
   only the 2-20 Hz ratio counts: synchronised clonic volleys are
-  low-pitched, and a pop or motion during a spasm still shows by its ratio. A discharge short enough to be a fasciculation must be
-  clean: its 2-20 Hz ratio must stay under ``fasc_max_lowfreq_ratio``.
+  low-pitched, and a pop or motion during a spasm still shows by its ratio.
+  A discharge short enough to be a fasciculation must be clean: its 2-20 Hz
+  ratio must stay under ``fasc_max_lowfreq_ratio``.
   A brief burst (<= 150 ms) that continues a regular train of brief
   artefacts (due within 10 % of the R-R interval of the last four) is ECG when it
   is short or unclean; other brief artefacts are pops, long ones motion. A
@@ -64,10 +65,10 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 from scipy import signal, stats
 
+from ..dsp import _design
 from ..events import (ARTIFACT_ECG, ARTIFACT_MOTION, ARTIFACT_POP, BAD_PREFIX,
                       BURST, FASCICULATION, SPASM, Event, Notice,
                       confidence_from_snr)
-from ..dsp import _design
 from . import _kernels as K
 
 SEGMENT_S = 0.025
@@ -354,7 +355,7 @@ class Detector:
         d = self.config.detector
         if (burst.flagged > 0.5
                 or burst.lowratio > EARLY_CLEAN_FRACTION * d.fasc_max_lowfreq_ratio
-                or (burst.offset - burst.onset + 1) / self.sfreq > self._fasc_max_s
+                or self._length_s(burst) > self._fasc_max_s
                 or self._artifact_label(ch, burst, short=True) is not None
                 or self._completes_doublet(ch, burst)
                 or not self._isolated(ch, burst)
@@ -370,13 +371,11 @@ class Detector:
         ch.burst_open = ch.burst_long = False
         t = int(row[K.R_T])
         burst = self._features(row)
-        d = self.config.detector
-        duration = (burst.offset - burst.onset + 1) / self.sfreq
         if burst.flagged > 0.5:
             self._withdraw(c, t, notices)
             self._drop_from_group(c, t, notices)
             return
-        short = not was_long and duration <= self._fasc_max_s
+        short = not was_long and self._length_s(burst) <= self._fasc_max_s
         label = self._artifact_label(ch, burst, short)
         if label is not None:
             self._withdraw(c, t, notices)
@@ -420,7 +419,7 @@ class Detector:
     def _artifact_label(self, ch, burst, short):
         """The artefact a burst is (pop, ECG, motion), or None if it is muscle."""
         d = self.config.detector
-        brief = (burst.offset - burst.onset + 1) / self.sfreq <= POP_MAX_S
+        brief = self._length_s(burst) <= POP_MAX_S
         dirty = burst.lowratio > d.fasc_max_lowfreq_ratio
         trailing = brief and self._trails_artifact(ch, burst)
         beat = brief and not trailing and self._on_rhythm(ch, burst.onset)
@@ -445,7 +444,7 @@ class Detector:
     def _refine(self, index, burst, subtype, t, notices):
         """Settle a fasciculation reported mid-burst with the whole burst."""
         old = self._events[index]
-        duration = (burst.offset - burst.onset + 1) / self.sfreq
+        duration = self._length_s(burst)
         if subtype == old.subtype and abs(duration - old.duration) <= self._settle_s:
             return  # it ended about where it was reported: the report stands
         new = replace(old, duration=duration, subtype=subtype, peak_uv=burst.peak * 1e6,
@@ -644,11 +643,14 @@ class Detector:
 
     def _emit_event(self, c, burst, label, subtype, t, notices):
         d = self.config.detector
-        ev = Event(self._sec(burst.onset), (burst.offset - burst.onset + 1) / self.sfreq,
+        ev = Event(self._sec(burst.onset), self._length_s(burst),
                    label, self.ch_names[c], subtype, burst.peak * 1e6,
                    confidence_from_snr(burst.snr, d.on_snr), self._sec(t), burst.snr)
         self._events.append(ev)
         notices.append(Notice("event", ev.channel, ev.detected_at, ev.onset, ev))
+
+    def _length_s(self, burst):
+        return (burst.offset - burst.onset + 1) / self.sfreq
 
     def _sec(self, sample):
         return float(sample) / self.sfreq

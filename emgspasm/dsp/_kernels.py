@@ -9,7 +9,8 @@ recursions), (3) computes the artefact band at its decimated rate, and
 (4) rectifies and applies the one-section linear envelope, the TKEO and the
 moving RMS, one short loop each. Each channel sees exactly the same
 arithmetic in the same order whatever the block or chunk boundaries, so any
-split of a stream gives bit-identical output."""
+split of a stream gives bit-identical output.
+"""
 
 import numpy as np
 
@@ -24,6 +25,7 @@ BLOCK_VALUES = 2048   # samples x channels per block: the block's rows stay in c
 def block_length(n_channels):
     """Samples per block for ``n_channels``: long blocks cost fewer calls."""
     return max(MIN_BLOCK, min(MAX_BLOCK, BLOCK_VALUES // n_channels))
+
 
 # Quality flag bits, one byte per channel and sample.
 FLAG_NONFINITE = np.uint8(1)

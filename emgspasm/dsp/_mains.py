@@ -5,9 +5,10 @@ harmonic of 50 Hz and 60 Hz (up to ``MAX_HARMONICS``) and at frequencies
 3 Hz either side of each. Mains interference is a line; EMG, noise and
 artefacts are broadband, so the line-to-neighbour power ratio tells them
 apart whatever the muscle is doing. The candidate whose harmonics together
-stand out most (judged on the first three) wins if its ratio passes ``PRESENCE_RATIO``; then only the
-harmonics that stand out on their own are notched (the fundamental always),
-because every notch costs a little EMG and makes large potentials ring.
+stand out most (judged on the first three) wins if its ratio passes
+``PRESENCE_RATIO``; then only the harmonics that stand out on their own are
+notched (the fundamental always), because every notch costs a little EMG and
+makes large potentials ring.
 """
 
 from dataclasses import dataclass
