@@ -19,7 +19,8 @@ from emgspasm.live.decoding import Block
 from emgspasm.live.emulator import SCALES, Emulator, Faults
 from emgspasm.live.link import SerialLink, drain, open_port
 from emgspasm.live.monitor import LiveSession, start_command
-from emgspasm.live.recorder import read_session, recover
+from emgspasm.events import Event, Notice
+from emgspasm.live.recorder import SessionRecorder, read_session, recover
 from emgspasm.sim import simulate
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs pseudo-terminals")
@@ -206,3 +207,19 @@ def test_pause_delays_but_loses_nothing():
                             faults=Faults(pause_at_s=1.0, pause_s=0.8))
     assert data.shape == sim.data.shape and not flags.any()
     np.testing.assert_allclose(data, sim.data, atol=SCALES["emgspasm"])
+
+
+def test_recorded_notices_rebuild_the_final_events(tmp_path):
+    # what the monitor showed, replayed from events.jsonl: an update replaces
+    # the reported event, a withdrawal removes it
+    rec = SessionRecorder(tmp_path / "s", 1000.0, ["EMG1"])
+    rec.append(np.zeros((1, 3000)), np.zeros((1, 3000), np.uint8))
+    kept = Event(1.0, 0.01, "fasciculation", "EMG1", "single", 300.0, 0.9, 1.02, 30.0)
+    doublet = Event(1.0, 0.03, "fasciculation", "EMG1", "doublet", 320.0, 0.9, 1.02, 31.0)
+    withdrawn = Event(2.0, 0.01, "fasciculation", "EMG1", "single", 200.0, 0.8, 2.02, 20.0)
+    for kind, ev in (("event", kept), ("event", withdrawn), ("event_update", doublet),
+                     ("event_retract", withdrawn)):
+        rec.notice(Notice(kind, "EMG1", ev.detected_at, ev.onset, ev))
+    rec.close([doublet])
+    _, data, _, events, damaged = read_session(tmp_path / "s")
+    assert events == [doublet] and data.shape == (1, 3000) and not damaged
