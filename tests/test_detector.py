@@ -133,6 +133,20 @@ def test_ecg_is_not_a_fasciculation_train(rng):
     assert len(ecg) > 50
 
 
+def test_discharge_riding_on_a_qrs_does_not_make_the_beat_a_burst(rng):
+    # a motor-unit potential 30 ms after an R wave merges with the QRS
+    # residue into one 50-80 ms burst on the beat: an ECG beat, not a burst
+    n = int(30 * SFREQ)
+    ecg, r_idx = _nuisance.ecg(n, SFREQ, 300e-6, 75, rng)
+    x = quiet(rng, 30) + ecg
+    wave = _muscle.muap(SFREQ, 1.5e-3, 0.2) * 800e-6
+    for r in r_idx[10::8]:
+        i0 = r + int(0.03 * SFREQ)
+        x[i0:i0 + len(wave)] += wave
+    events, _ = run(x[None], SFREQ, ["EMG1"])
+    assert "burst" not in labels(events) and "spasm" not in labels(events)
+
+
 def test_clipping_and_leads_off_are_bad_stretches_not_events(rng):
     x = quiet(rng, 10)
     x[int(3 * SFREQ):int(5 * SFREQ)] = 5e-3          # leads off: railed, flat

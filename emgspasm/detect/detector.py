@@ -24,7 +24,9 @@ The rules, per channel:
   ratio must stay under ``fasc_max_lowfreq_ratio``.
   A brief burst (<= 150 ms) that continues a regular train of brief
   artefacts (due within 10 % of the R-R interval of the last four) is ECG when it
-  is short or unclean; other brief artefacts are pops, long ones motion. A
+  is short or unclean, or when it began unclean on the beat (a discharge
+  riding on a QRS does not make the beat a burst); other brief artefacts
+  are pops, long ones motion. A
   burst under half its size within 0.2 s after a brief artefact belongs to it (the S
   wave and ring-down of a QRS).
 * **Fasciculation.** Activity no longer than ``fasc_max_s`` (plus the time
@@ -135,6 +137,7 @@ class _Channel:
         self.last_artifact = (-np.inf, 0.0)
         self.last_fasc = None  # (index in events, onset) while a doublet may follow
         self.reported = None  # index in events of a fasciculation reported mid-burst
+        self.qrs_start = False  # the open burst began like a QRS, on the beat
         self.last_artifact_label = ARTIFACT_POP
 
 
@@ -308,18 +311,19 @@ class Detector:
         if kind == K.K_START:
             ch.burst_open = True
             ch.burst_long = False
+            ch.qrs_start = False
         elif kind == K.K_LONG:
             ch.burst_long = True
             self._withdraw(c, int(row[K.R_T]), notices)
             burst = self._features(row)
-            if self._looks_artifact(burst, self._in_group(ch, burst.onset)):
+            # its first fasciculation-length looks like a QRS and falls on the
+            # beat: a discharge riding on it must not make the beat a burst
+            ch.qrs_start = (not self._in_group(ch, burst.onset)
+                            and burst.lowratio > self.config.detector.fasc_max_lowfreq_ratio
+                            and self._on_rhythm(ch, burst.onset))
+            if ch.qrs_start or self._looks_artifact(burst, self._in_group(ch, burst.onset)):
                 return
-            onset = burst.onset
-            group = self._group_for(c, onset, notices)
-            if not group.announced:
-                group.announced = True
-                notices.append(Notice("burst_start", self.ch_names[c],
-                                      self._sec(row[K.R_T]), self._sec(group.onset)))
+            self._announce(c, row, notices)
         elif kind == K.K_SEGMENT:
             self._segment(c, row, notices)
         elif kind == K.K_QUIET:
@@ -330,11 +334,25 @@ class Detector:
             self._bad(c, row[K.R_ONSET], row[K.R_OFFSET], row[K.R_BITS],
                       row[K.R_T], notices)
 
+    def _announce(self, c, row, notices):
+        """Muscle activity has outgrown a fasciculation: join or open a group."""
+        group = self._group_for(c, int(row[K.R_ONSET]), notices)
+        if not group.announced:
+            group.announced = True
+            notices.append(Notice("burst_start", self.ch_names[c],
+                                  self._sec(row[K.R_T]), self._sec(group.onset)))
+
     def _segment(self, c, row, notices):
-        group = self._channels[c].group
+        ch = self._channels[c]
+        t = int(row[K.R_T])
+        if (ch.qrs_start and row[K.R_ACTIVE] == 1
+                and t - row[K.R_ONSET] + 1 > POP_MAX_S * self.sfreq):
+            # too long for a beat after all: muscle that began on one
+            ch.qrs_start = False
+            self._announce(c, row, notices)
+        group = ch.group
         if group is None:
             return
-        t = int(row[K.R_T])
         group.segments.append((t, row[K.R_MOD_BP2], row[K.R_MOD_ENV], row[K.R_MOD_N]))
         d = self.config.detector
         # a group exists only once activity went beyond a fasciculation, so it
@@ -422,9 +440,9 @@ class Detector:
         brief = self._length_s(burst) <= POP_MAX_S
         dirty = burst.lowratio > d.fasc_max_lowfreq_ratio
         trailing = brief and self._trails_artifact(ch, burst)
-        beat = brief and not trailing and self._on_rhythm(ch, burst.onset)
+        beat = brief and not trailing and (ch.qrs_start or self._on_rhythm(ch, burst.onset))
         if not (self._looks_artifact(burst, self._in_group(ch, burst.onset)) or trailing
-                or (dirty and (short or beat)) or (beat and short)):
+                or (dirty and (short or beat)) or (beat and (short or ch.qrs_start))):
             return None
         if trailing:
             return ch.last_artifact_label
