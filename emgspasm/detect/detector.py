@@ -23,19 +23,18 @@ The rules, per channel:
   A discharge short enough to be a fasciculation must be clean: its 2-20 Hz
   ratio must stay under ``fasc_max_lowfreq_ratio``.
   A brief burst (<= 150 ms) that continues a regular train of brief
-  artefacts (due within 10 % of the R-R interval of the last four) is ECG when it
-  is short or unclean, or when it began unclean on the beat (a discharge
-  riding on a QRS does not make the beat a burst); other brief artefacts
-  are pops, long ones motion. A
-  burst under half its size within 0.2 s after a brief artefact belongs to it (the S
-  wave and ring-down of a QRS).
+  artefacts (due within 10 % of the R-R interval of the last four) is ECG
+  when it is short or unclean, or when it began unclean on the beat (a
+  discharge riding on a QRS does not make the beat a burst); other brief
+  artefacts are pops, long ones motion. A burst under half its size within
+  0.2 s after a brief artefact belongs to it (the S wave and ring-down of a
+  QRS).
 * **Fasciculation.** Activity no longer than ``fasc_max_s`` (plus the time
   a band clipped below Nyquist adds to any discharge's ring, see
   :func:`~emgspasm.dsp._design.bandpass_smear_s`: 24 ms at 250 Hz, none
-  from 2 kHz), at least
-  ``isolation_s`` after the last multi-unit activity and not part of a train
-  of ``train_count`` short bursts each within ``merge_gap_s`` of the last
-  (that is clonus). A clearly clean one (2-20 Hz ratio under a quarter of
+  from 2 kHz), at least ``isolation_s`` after the last multi-unit activity
+  and not part of a train of ``train_count`` short bursts each within
+  ``merge_gap_s`` of the last (that is clonus). A clearly clean one (2-20 Hz ratio under a quarter of
   ``fasc_max_lowfreq_ratio``) is reported as soon as its discharge ends: the
   detection envelope, or for a strong discharge (twice the on threshold) an
   envelope over half the window, falls below the off threshold. The burst's
