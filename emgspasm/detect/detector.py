@@ -315,12 +315,13 @@ class Detector:
             ch.burst_long = True
             self._withdraw(c, int(row[K.R_T]), notices)
             burst = self._features(row)
+            in_group = self._in_group(ch, burst.onset)
             # its first fasciculation-length looks like a QRS and falls on the
             # beat: a discharge riding on it must not make the beat a burst
-            ch.qrs_start = (not self._in_group(ch, burst.onset)
+            ch.qrs_start = (not in_group
                             and burst.lowratio > self.config.detector.fasc_max_lowfreq_ratio
                             and self._on_rhythm(ch, burst.onset))
-            if ch.qrs_start or self._looks_artifact(burst, self._in_group(ch, burst.onset)):
+            if ch.qrs_start or self._looks_artifact(burst, in_group):
                 return
             self._announce(c, row, notices)
         elif kind == K.K_SEGMENT:

@@ -1,6 +1,6 @@
 """The configured, stateful DSP chain."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 
@@ -63,9 +63,8 @@ class ChainOutput:
         if later.start != self.start + self.n_samples:
             raise ValueError("Chain outputs can only be joined in stream order.")
         return ChainOutput(self.start, *(
-            np.concatenate([getattr(self, name), getattr(later, name)], axis=1)
-            for name in ("filtered", "lowband", "rms", "linear_envelope", "tkeo",
-                         "flags")))
+            np.concatenate([getattr(self, f.name), getattr(later, f.name)], axis=1)
+            for f in fields(self) if f.name != "start"))
 
 
 class DSPChain:
