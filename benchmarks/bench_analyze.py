@@ -22,9 +22,9 @@ from pathlib import Path
 
 import numpy as np
 
-from emgspasm.analyze import analyze_many
-from emgspasm.io.write import write_simulation
-from emgspasm.sim import simulate
+from emgspasm.apps.analyze import analyze_many
+from emgspasm.truth.sim.files import write_simulation
+from emgspasm.truth.sim import simulate
 
 RESULTS = Path(__file__).parent / "results"
 PHYS_UV = 20000.0  # +/- 20 mV in 16 bits
@@ -66,7 +66,7 @@ def long_recording(folder, hours):
     write_long_edf(path, sim.data, 2000.0, hours)
     out = folder / "out"
     code = ("import resource, sys, time\n"
-            "from emgspasm.cli import main\n"
+            "from emgspasm.apps.cli import main\n"
             "t = time.perf_counter()\n"
             f"code = main(['analyze', {str(path)!r}, '--out', {str(out)!r}, '--no-report'])\n"
             "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"

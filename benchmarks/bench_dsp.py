@@ -31,9 +31,9 @@ from scipy import signal
 
 os.environ.setdefault("NUMBA_NUM_THREADS", "1")
 
-from emgspasm.config import Config  # noqa: E402
-from emgspasm.dsp.chain import DSPChain  # noqa: E402
-from emgspasm.engine import Engine  # noqa: E402
+from emgspasm.engine.config import Config  # noqa: E402
+from emgspasm.engine.dsp.chain import DSPChain  # noqa: E402
+from emgspasm.engine.streaming import Engine  # noqa: E402
 
 SFREQ = 2000.0
 N_CH = 8
@@ -113,7 +113,7 @@ def per_chunk(chunk_ms, calls):
 
 _COLD = """
 import time, numpy as np
-from emgspasm.dsp.chain import DSPChain
+from emgspasm.engine.dsp.chain import DSPChain
 DSPChain(2000.0, ['EMG%d' % i for i in range(8)]).process(np.zeros((8, 20)))
 print('ready', flush=True)
 """

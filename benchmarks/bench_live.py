@@ -37,7 +37,7 @@ def _noise(n_ch, sfreq, seconds):
 
 
 def _emulate(data, sfreq, frame, port, times, ready, speed=1.0):
-    from emgspasm.live.emulator import Emulator
+    from emgspasm.sources.serial.emulator import Emulator
     if callable(data[0]):
         data = data[0](*data[1:])
 
@@ -64,8 +64,8 @@ def _start(data, sfreq, frame, port, n_samples=None):
 
 
 def latency(seconds=60.0):
-    from emgspasm.live.monitor import LiveSession
-    from emgspasm.sim import simulate
+    from emgspasm.apps.monitor import LiveSession
+    from emgspasm.truth.sim import simulate
     sfreq, frame = 2000.0, 4
     sim = simulate(duration_s=seconds, n_channels=8, sfreq=sfreq, seed=3,
                    spasms_per_min=4, fasciculations_per_min=40, ecg_channels=1)
@@ -86,8 +86,8 @@ def latency(seconds=60.0):
         proc.join(10)
         # baseline: the transport alone, bytes timestamped as they arrive
         proc, times = _start(sim.data[:, : int(10 * sfreq)], sfreq, frame, port)
-        from emgspasm.live import protocol as P
-        from emgspasm.live.link import open_port
+        from emgspasm.sources.serial.protocols import emgspasm as P
+        from emgspasm.sources.serial.link import open_port
         ser = open_port(port, 115200, timeout=0.01)
         ser.write(P.encode_command(P.T_START))
         buf, base = bytearray(), []
@@ -118,7 +118,7 @@ def latency(seconds=60.0):
 def sustained(minutes=10.0):
     import psutil
 
-    from emgspasm.live.monitor import LiveSession
+    from emgspasm.apps.monitor import LiveSession
     sfreq, n_ch, frame = 4000.0, 64, 40
     seconds = minutes * 60
     n_samples = int(seconds * sfreq)

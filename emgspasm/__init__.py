@@ -10,9 +10,9 @@ import importlib
 __version__ = "0.1.0"
 
 _PUBLIC = {
-    "Config": "emgspasm.config",
-    "DSPChain": "emgspasm.dsp.chain",
-    "ChainOutput": "emgspasm.dsp.chain",
+    "Config": "emgspasm.engine.config",
+    "DSPChain": "emgspasm.engine.dsp.chain",
+    "ChainOutput": "emgspasm.engine.dsp.chain",
     "EmgSpasmError": "emgspasm.errors",
     "ConfigError": "emgspasm.errors",
     "InputDataError": "emgspasm.errors",

@@ -1,5 +1,5 @@
 """``python -m emgspasm``: the same as the ``emgspasm`` command."""
 
-from .cli import main
+from .apps.cli import main
 
 raise SystemExit(main())

@@ -13,9 +13,9 @@ against the truth, and writes the events table, summary and HTML report to
 
 from pathlib import Path
 
-from emgspasm.analyze import analyze_file
-from emgspasm.events import read_events_tsv
-from emgspasm.score import score
+from emgspasm.apps.analyze import analyze_file
+from emgspasm.engine.events import read_events_tsv
+from emgspasm.truth.score import score
 
 HERE = Path(__file__).parent
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from emgspasm.live import protocol as P
+from emgspasm.sources.serial.protocols import emgspasm as P
 
 CASES = [
     ("data_int16_2ch", P.T_DATA, 7, 2, P.FMT_INT16, 2000, 3, 0, 0, 1e-07,

@@ -8,11 +8,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from emgspasm.analyze import ReadOptions, analyze_file, analyze_many
-from emgspasm.engine import run
-from emgspasm.events import read_events_tsv
-from emgspasm.io.write import write_simulation
-from emgspasm.sim import simulate
+from emgspasm.apps.analyze import ReadOptions, analyze_file, analyze_many
+from emgspasm.engine.streaming import run
+from emgspasm.engine.events import read_events_tsv
+from emgspasm.truth.sim.files import write_simulation
+from emgspasm.truth.sim import simulate
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,6 @@
 import pytest
 
-from emgspasm.config import Config, describe
+from emgspasm.engine.config import Config, describe
 from emgspasm.errors import ConfigError
 
 

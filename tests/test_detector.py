@@ -5,11 +5,11 @@ import pytest
 from conftest import random_splits
 from scipy import signal
 
-from emgspasm.config import Config
-from emgspasm.detect import _kernels as K
-from emgspasm.engine import Engine, run
-from emgspasm.events import NOTICE_KINDS
-from emgspasm.sim import _muscle, _nuisance, simulate
+from emgspasm.engine.config import Config
+from emgspasm.engine.detect import _kernels as K
+from emgspasm.engine.streaming import Engine, run
+from emgspasm.engine.events import NOTICE_KINDS
+from emgspasm.truth.sim import _muscle, _nuisance, simulate
 
 SFREQ = 2000.0
 

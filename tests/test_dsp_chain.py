@@ -4,9 +4,9 @@ from conftest import random_splits
 from scipy import signal
 
 import naive
-from emgspasm.config import Config
-from emgspasm.dsp import _design
-from emgspasm.dsp.chain import DSPChain
+from emgspasm.engine.config import Config
+from emgspasm.engine.dsp import _design
+from emgspasm.engine.dsp.chain import DSPChain
 from emgspasm.errors import ConfigError, InputDataError
 
 FIELDS = ("filtered", "lowband", "rms", "linear_envelope", "tkeo", "flags")

@@ -13,12 +13,12 @@ def heavy_modules_after(statement):
 
 
 def test_import_is_cheap():
-    loaded = heavy_modules_after("import emgspasm, emgspasm.config, emgspasm.errors")
+    loaded = heavy_modules_after("import emgspasm, emgspasm.engine.config, emgspasm.errors")
     assert loaded == [], f"import emgspasm loaded {loaded}"
 
 
 def test_cli_help_is_cheap():
-    loaded = heavy_modules_after("from emgspasm import cli; cli.build_parser().format_help()")
+    loaded = heavy_modules_after("from emgspasm.apps import cli; cli.build_parser().format_help()")
     assert loaded == [], f"building the CLI loaded {loaded}"
 
 

@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 
 from emgspasm.errors import InputFileError
-from emgspasm.io.recording import open_recording
-from emgspasm.io.write import write_simulation
-from emgspasm.sim import simulate
+from emgspasm.sources.files import open_recording
+from emgspasm.truth.sim.files import write_simulation
+from emgspasm.truth.sim import simulate
 
 
 @pytest.fixture(scope="module")

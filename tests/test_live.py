@@ -10,18 +10,18 @@ import time
 import numpy as np
 import pytest
 
-from emgspasm.analyze import replay
+from emgspasm.apps.analyze import replay
 from emgspasm.errors import DeviceError
-from emgspasm.io.recording import open_recording
-from emgspasm.live import cyton
-from emgspasm.live.ascii import make_decoder
-from emgspasm.live.decoding import Block
-from emgspasm.live.emulator import SCALES, Emulator, Faults
-from emgspasm.live.link import SerialLink, drain, open_port
-from emgspasm.live.monitor import LiveSession, start_command
-from emgspasm.events import Event, Notice
-from emgspasm.live.recorder import SessionRecorder, read_session, recover
-from emgspasm.sim import simulate
+from emgspasm.sources.files import open_recording
+from emgspasm.sources.serial.protocols import cyton
+from emgspasm.sources.serial.protocols.ascii import make_decoder
+from emgspasm.sources.serial.blocks import Block
+from emgspasm.sources.serial.emulator import SCALES, Emulator, Faults
+from emgspasm.sources.serial.link import SerialLink, drain, open_port
+from emgspasm.apps.monitor import LiveSession, start_command
+from emgspasm.engine.events import Event, Notice
+from emgspasm.outputs.recorder import SessionRecorder, read_session, recover
+from emgspasm.truth.sim import simulate
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs pseudo-terminals")
 

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 
 from emgspasm.errors import ConfigError
-from emgspasm.live import cyton
-from emgspasm.live import protocol as P
-from emgspasm.live.ascii import AsciiDecoder, make_decoder
-from emgspasm.live.ascii import encode as ascii_encode
+from emgspasm.sources.serial.protocols import cyton
+from emgspasm.sources.serial.protocols import emgspasm as P
+from emgspasm.sources.serial.protocols.ascii import AsciiDecoder, make_decoder
+from emgspasm.sources.serial.protocols.ascii import encode as ascii_encode
 
 FIRMWARE = Path(__file__).resolve().parents[1] / "firmware_interface"
 

@@ -4,11 +4,11 @@ import numpy as np
 import pytest
 
 from emgspasm.errors import ConfigError
-from emgspasm.evaluate import benchmark_set, evaluate, format_table
-from emgspasm.events import Event
-from emgspasm.score import score
-from emgspasm.sim import Scenario, simulate
-from emgspasm.sim._muscle import muap
+from emgspasm.truth.evaluate import benchmark_set, evaluate, format_table
+from emgspasm.engine.events import Event
+from emgspasm.truth.score import score
+from emgspasm.truth.sim import Scenario, simulate
+from emgspasm.truth.sim._muscle import muap
 
 
 def test_simulation_is_reproducible_and_labelled():

@@ -1,0 +1,1 @@
+"""Applications: the command line, batch analysis, live monitoring and the demo."""

@@ -1,0 +1,281 @@
+"""Batch analysis of recordings: a replay of the streaming engine.
+
+:func:`analyze_file` streams one recording from disk in blocks through the
+same :class:`~emgspasm.engine.Engine` that live monitoring uses, so a file
+gives exactly the events a live stream of it would, and writes the results.
+:func:`analyze_many` runs many files on Dask.
+"""
+
+import json
+import traceback
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .. import __version__
+from ..engine.config import Config
+from ..engine.streaming import Engine
+from ..errors import EmgSpasmError
+from ..engine.events import TSV_COLUMNS, write_events_tsv
+from ..sources.files import open_recording
+from ..outputs.summary import summarize
+
+BLOCK_S = 10.0
+OVERVIEW_POINTS = 2000
+
+_COLUMN_DOCS = {
+    "onset": {"Description": "Start of the event from the start of the recording",
+              "Units": "s"},
+    "duration": {"Description": "Length of the event", "Units": "s"},
+    "trial_type": {
+        "Description": "What the event is",
+        "Levels": {
+            "fasciculation": "isolated discharge of a single motor unit",
+            "spasm": "involuntary contraction sustained >= detector.min_spasm_s",
+            "burst": "short multi-unit burst (e.g. a myoclonic jerk)",
+            "artifact_pop": "electrode pop (not muscle)",
+            "artifact_motion": "motion artefact (not muscle)",
+            "artifact_ecg": "ECG complex bleeding into the EMG (not muscle)",
+            "BAD_<reason>": "unusable signal: clipped, flat, nonfinite, leads_off, gap",
+        }},
+    "channel": {"Description": "Channel the event was found on"},
+    "subtype": {"Description": "tonic/clonic/mixed for spasms, single/doublet "
+                               "for fasciculations, flag names for BAD_ stretches"},
+    "peak_uv": {"Description": "Largest absolute filtered amplitude in the event",
+                "Units": "uV"},
+    "confidence": {"Description": "0 at the detection threshold, 0.5 at twice it, "
+                                  "0.9 at ten times"},
+    "detected_at": {"Description": "Stream time at which the detector committed "
+                                   "to the event and its label", "Units": "s"},
+    "snr": {"Description": "Peak detection envelope over the channel's noise RMS"},
+}
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """How to read recordings whose files leave something out (see
+    :func:`~emgspasm.io.recording.open_recording`)."""
+
+    picks: tuple | None = None
+    units: str | None = None
+    sfreq: float | None = None
+    adc_scale: float | None = None
+
+
+@dataclass
+class FileResult:
+    """Outcome of analysing one recording.
+
+    Attributes
+    ----------
+    path : str
+    ok : bool
+    message : str
+        One line for the end-of-run summary (or the error).
+    outputs : dict of str to str
+        Paths written, by kind.
+    counts : dict of str to int
+        Events per label.
+    duration_s : float
+    notes : list of str
+    """
+
+    path: str
+    ok: bool
+    message: str
+    outputs: dict = field(default_factory=dict)
+    counts: dict = field(default_factory=dict)
+    duration_s: float = 0.0
+    notes: list = field(default_factory=list)
+
+
+def replay(recording, config=None, progress=None):
+    """Stream a recording through a fresh engine.
+
+    Parameters
+    ----------
+    recording : Recording
+    config : Config | None
+    progress : callable | None
+        Called with the fraction done after every block.
+
+    Returns
+    -------
+    events : list of Event
+    engine : Engine
+    overview : ndarray, shape (n_channels, n_points)
+        Maximum of the RMS envelope per time bin, for plots (V).
+    """
+    engine = Engine(recording.sfreq, recording.ch_names, config)
+    n_points = min(OVERVIEW_POINTS, max(1, recording.n_samples))
+    per_bin = max(1, int(np.ceil(recording.n_samples / n_points)))
+    overview = np.zeros((len(recording.ch_names),
+                         int(np.ceil(recording.n_samples / per_bin))))
+    for start, data, flags in recording.blocks(BLOCK_S):
+        out = engine.process(data, flags).output
+        first = start // per_bin
+        edges = np.arange(first * per_bin, start + data.shape[1], per_bin)
+        idx = np.clip(edges - start, 0, None)
+        peaks = np.maximum.reduceat(out.rms, idx, axis=1) if data.shape[1] else None
+        if peaks is not None:
+            cols = slice(first, first + peaks.shape[1])
+            overview[:, cols] = np.maximum(overview[:, cols], peaks)
+        if progress:
+            progress(min(1.0, (start + data.shape[1]) / recording.n_samples))
+    engine.finish()
+    return list(engine.events), engine, overview
+
+
+def analyze_file(path, out_dir, config=None, read=ReadOptions(), *, report=True,
+                 annotate=None, progress=None):
+    """Analyse one recording and write its results to ``out_dir``.
+
+    Writes ``<name>_events.tsv``, ``<name>_events.json`` (column sidecar,
+    configuration, software version), ``<name>_summary.json``, and unless
+    ``report`` is False ``<name>_report.html``; with ``annotate`` (``"fif"``
+    or ``"edf"``) also the recording with its events as annotations.
+
+    Parameters
+    ----------
+    path : str or Path
+    out_dir : str or Path
+    config : Config | None
+    read : ReadOptions
+    report : bool
+    annotate : str | None
+    progress : callable | None
+        Called with the fraction done.
+
+    Returns
+    -------
+    result : FileResult
+        Errors are caught and returned (``ok=False``), never raised, so one
+        bad file does not stop a batch.
+    """
+    path = Path(path)
+    try:
+        return _analyze(path, Path(out_dir), config or Config(), read, report,
+                        annotate, progress)
+    except EmgSpasmError as err:
+        return FileResult(str(path), False, str(err))
+    except Exception as err:  # an unexpected failure still names the file
+        detail = traceback.format_exception_only(type(err), err)[-1].strip()
+        return FileResult(str(path), False, f"{path.name}: unexpected error: {detail}")
+
+
+def _analyze(path, out_dir, config, read, report, annotate, progress):
+    rec = open_recording(path, picks=read.picks, units=read.units,
+                         sfreq=read.sfreq, adc_scale=read.adc_scale)
+    events, engine, overview = replay(rec, config, progress)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stem = _stem(path)
+    outputs = {"events": out_dir / f"{stem}_events.tsv",
+               "sidecar": out_dir / f"{stem}_events.json",
+               "summary": out_dir / f"{stem}_summary.json"}
+    write_events_tsv(events, outputs["events"])
+    mains = engine.chain.mains
+    info = {"file": str(path), "reader": rec.source, "sfreq": rec.sfreq,
+            "channels": rec.ch_names, "duration_s": rec.duration_s,
+            "mains": asdict(mains), "notched_hz": engine.chain.notch_frequencies,
+            "bandpass_hz": [config.filters.bandpass_low_hz,
+                            engine.chain.bandpass_high_hz],
+            "notes": rec.notes}
+    sidecar = {col: _COLUMN_DOCS[col] for col in TSV_COLUMNS}
+    sidecar["GeneratedBy"] = [{"Name": "emgspasm", "Version": __version__}]
+    sidecar["Configuration"] = config.to_dict()
+    sidecar["Recording"] = info
+    outputs["sidecar"].write_text(json.dumps(sidecar, indent=2, default=_json))
+    summary = summarize(events, rec.duration_s, rec.ch_names,
+                        config.detector.episode_gap_s)
+    summary["recording"] = info
+    outputs["summary"].write_text(json.dumps(summary, indent=2, default=_json))
+    if report:
+        from ..outputs.report import write_report
+        outputs["report"] = out_dir / f"{stem}_report.html"
+        write_report(outputs["report"], rec, events, summary, overview, config)
+    if annotate:
+        from ..outputs.annotations import write_annotated
+        outputs["annotated"] = write_annotated(rec, events, out_dir / stem, annotate)
+    counts = {}
+    for ev in events:
+        counts[ev.label] = counts.get(ev.label, 0) + 1
+    muscle = ", ".join(f"{counts.get(k, 0)} {k}s" for k in
+                       ("spasm", "fasciculation", "burst"))
+    message = (f"{path.name}: {rec.duration_s / 60:.1f} min, {len(rec.ch_names)} ch: "
+               f"{muscle}")
+    return FileResult(str(path), True, message, {k: str(v) for k, v in outputs.items()},
+                      counts, rec.duration_s, rec.notes)
+
+
+def _stem(path):
+    name = path.name
+    for suffix in (".fif.gz", ".hea", ".dat") + tuple(path.suffixes[-1:]):
+        if name.lower().endswith(suffix):
+            return name[: -len(suffix)]
+    return name
+
+
+def _json(value):
+    if isinstance(value, (np.floating, np.integer)):
+        return value.item()
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"cannot serialise {type(value).__name__}")
+
+
+def analyze_many(paths, out_dir, config=None, read=ReadOptions(), *, report=True,
+                 annotate=None, workers=None, scheduler=None, on_result=None):
+    """Analyse many recordings in parallel on Dask.
+
+    Parameters
+    ----------
+    paths : list of str or Path
+    out_dir : str or Path
+    config, read, report, annotate
+        As for :func:`analyze_file`.
+    workers : int | None
+        Local worker processes (one thread each) when no ``scheduler`` is
+        given; default: one per core, at most one per file.
+    scheduler : str | None
+        Address of an existing ``dask.distributed`` scheduler.
+    on_result : callable | None
+        Called with each :class:`FileResult` as it completes.
+
+    Returns
+    -------
+    results : list of FileResult
+        In the order of ``paths``.
+    """
+    import os
+
+    from dask.distributed import Client, LocalCluster, as_completed
+
+    paths = [str(p) for p in paths]
+    if scheduler:
+        client = Client(scheduler)
+        cluster = None
+    else:
+        n = workers or max(1, min(os.cpu_count() or 1, len(paths)))
+        cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
+                               dashboard_address=None)
+        client = Client(cluster)
+    try:
+        futures = {client.submit(analyze_file, p, str(out_dir), config, read,
+                                 report=report, annotate=annotate, pure=False): i
+                   for i, p in enumerate(paths)}
+        results = [None] * len(paths)
+        for future in as_completed(futures):
+            i = futures[future]
+            try:
+                results[i] = future.result()
+            except Exception as err:  # a worker died: still report the file
+                results[i] = FileResult(paths[i], False,
+                                        f"{Path(paths[i]).name}: worker failed: {err}")
+            if on_result:
+                on_result(results[i])
+        return results
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()

@@ -1,0 +1,1 @@
+"""The streaming engine: configuration, DSP chain, detector and events."""

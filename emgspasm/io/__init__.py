@@ -1,1 +1,0 @@
-"""Reading recordings and writing results."""

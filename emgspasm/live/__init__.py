@@ -1,1 +1,0 @@
-"""Live monitoring: sensor protocols, serial link, emulator, dashboard, recorder."""

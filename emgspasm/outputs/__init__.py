@@ -1,0 +1,1 @@
+"""Where results go: event tables, session recordings, annotations, summaries, reports."""

@@ -1,0 +1,1 @@
+"""Where samples come from: recorded files and sensors on a serial port."""

@@ -1,0 +1,1 @@
+"""Ground truth: simulators, the scorer and the evaluation of the detector."""
