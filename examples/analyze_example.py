@@ -14,7 +14,7 @@ against the truth, and writes the events table, summary and HTML report to
 from pathlib import Path
 
 from emgspasm.apps.analyze import analyze_file
-from emgspasm.engine.events import read_events_tsv
+from emgspasm.outputs.events_table import read_events_tsv
 from emgspasm.truth.score import score
 
 HERE = Path(__file__).parent

@@ -82,13 +82,6 @@ def moving_rms(y, window):
     return np.sqrt(np.maximum(total, 0) / window)
 
 
-def linear_envelope(y, lp_sos):
-    """Rectify, then low-pass seeded at steady state from the first sample."""
-    rect = np.abs(y)
-    zi = signal.sosfilt_zi(lp_sos)[:, None, :] * rect[:, 0][None, :, None]
-    return signal.sosfilt(lp_sos, rect, axis=-1, zi=zi)[0]
-
-
 def tkeo(y):
     """Teager-Kaiser energy, one sample late: y[n-1]^2 - y[n-2] y[n]."""
     padded = np.concatenate([np.zeros((y.shape[0], 2)), y], axis=1)

@@ -10,7 +10,7 @@ import pytest
 
 from emgspasm.apps.analyze import ReadOptions, analyze_file, analyze_many
 from emgspasm.engine.streaming import run
-from emgspasm.engine.events import read_events_tsv
+from emgspasm.outputs.events_table import read_events_tsv
 from emgspasm.truth.sim.files import write_simulation
 from emgspasm.truth.sim import simulate
 

@@ -8,7 +8,7 @@ from scipy import signal
 from emgspasm.engine.config import Config
 from emgspasm.engine.detect import _kernels as K
 from emgspasm.engine.streaming import Engine, run
-from emgspasm.engine.events import NOTICE_KINDS
+from emgspasm.engine.vocabulary import NOTICE_KINDS
 from emgspasm.truth.sim import _muscle, _nuisance, simulate
 
 SFREQ = 2000.0

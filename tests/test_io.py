@@ -31,7 +31,7 @@ def test_blocks_cover_the_recording(sim, tmp_path):
     path = tmp_path / "rec.fif"
     write_simulation(sim, path)
     rec = open_recording(path)
-    pieces = [d for _, d, _ in rec.blocks(3.3)]
+    pieces = [b.data for b in rec.blocks(3.3)]
     np.testing.assert_allclose(np.concatenate(pieces, axis=1), sim.data, atol=1e-12)
 
 

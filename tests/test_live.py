@@ -14,11 +14,13 @@ from emgspasm.apps.analyze import replay
 from emgspasm.errors import DeviceError
 from emgspasm.sources.files import open_recording
 from emgspasm.sources.serial.protocols import cyton
-from emgspasm.sources.serial.protocols.ascii import make_decoder
-from emgspasm.sources.serial.blocks import Block
-from emgspasm.sources.serial.emulator import SCALES, Emulator, Faults
+from emgspasm.sources.serial import protocols
+from emgspasm.engine.block import Block
+from emgspasm.sources.serial.emulator import Emulator, Faults
+from emgspasm.sources.serial.protocols.ascii import DEVICE_SCALE as ASCII_SCALE
+from emgspasm.sources.serial.protocols.emgspasm import DEVICE_SCALE
 from emgspasm.sources.serial.link import SerialLink, drain, open_port
-from emgspasm.apps.monitor import LiveSession, start_command
+from emgspasm.apps.monitor import LiveSession
 from emgspasm.engine.events import Event, Notice
 from emgspasm.outputs.recorder import SessionRecorder, read_session, recover
 from emgspasm.truth.sim import simulate
@@ -31,8 +33,8 @@ def stream(data, sfreq, protocol="emgspasm", speed=6.0, faults=Faults(),
     """Everything a link reads from an emulator of ``data``: (samples, flags, link)."""
     emulator = Emulator(data, sfreq, protocol, speed=speed, faults=faults).start()
     link = SerialLink(emulator.port,
-                      lambda: make_decoder(protocol, **(decoder_args or {})),
-                      start_command=start_command(protocol)).start()
+                      lambda: protocols.make_decoder(protocol, **(decoder_args or {})),
+                      start_command=protocols.get(protocol).start_command).start()
     try:
         blocks = collect(link, emulator)
     finally:
@@ -55,13 +57,13 @@ def collect(link, emulator, timeout=30.0):
 
 
 @pytest.mark.parametrize("protocol, sfreq, n_ch, tol", [
-    ("emgspasm", 1000.0, 3, SCALES["emgspasm"]),
+    ("emgspasm", 1000.0, 3, DEVICE_SCALE),
     ("cyton", 250.0, 8, cyton.volts_per_count(24)),
-    ("ascii", 500.0, 2, SCALES["ascii"]),
+    ("ascii", 500.0, 2, ASCII_SCALE),
 ])
 def test_every_protocol_end_to_end(protocol, sfreq, n_ch, tol):
     sim = simulate(duration_s=3, n_channels=n_ch, sfreq=sfreq, seed=2)
-    decoder_args = {"scale": SCALES["ascii"], "sfreq": sfreq} if protocol == "ascii" else {}
+    decoder_args = {"scale": ASCII_SCALE, "sfreq": sfreq} if protocol == "ascii" else {}
     data, _, _ = stream(sim.data, sfreq, protocol, decoder_args=decoder_args)
     n = data.shape[1]
     if protocol == "ascii":
@@ -95,7 +97,7 @@ def test_disconnect_is_reconnected_and_kept_as_a_gap():
     sim = simulate(duration_s=6, n_channels=2, sfreq=sfreq, seed=3)
     data, flags, link = stream(sim.data, sfreq, speed=1.0,
                                faults=Faults(disconnect_at_s=2.0, disconnect_s=1.0))
-    assert link.reconnects == 1
+    assert link.decoder.stats.reconnects == 1
     gap = (flags[0] & 16) > 0
     # the outage lasted ~1 s plus the reconnect backoff; it is neither closed
     # up nor shifted: samples after it line up with the sender's timeline
@@ -206,7 +208,7 @@ def test_pause_delays_but_loses_nothing():
     data, flags, _ = stream(sim.data, 500.0, speed=2.0,
                             faults=Faults(pause_at_s=1.0, pause_s=0.8))
     assert data.shape == sim.data.shape and not flags.any()
-    np.testing.assert_allclose(data, sim.data, atol=SCALES["emgspasm"])
+    np.testing.assert_allclose(data, sim.data, atol=DEVICE_SCALE)
 
 
 def test_recorded_notices_rebuild_the_final_events(tmp_path):

@@ -10,7 +10,8 @@ import pytest
 from emgspasm.errors import ConfigError
 from emgspasm.sources.serial.protocols import cyton
 from emgspasm.sources.serial.protocols import emgspasm as P
-from emgspasm.sources.serial.protocols.ascii import AsciiDecoder, make_decoder
+from emgspasm.sources.serial.protocols import make_decoder
+from emgspasm.sources.serial.protocols.ascii import AsciiDecoder
 from emgspasm.sources.serial.protocols.ascii import encode as ascii_encode
 
 FIRMWARE = Path(__file__).resolve().parents[1] / "firmware_interface"

@@ -1,9 +1,9 @@
 """Batch analysis of recordings: a replay of the streaming engine.
 
 :func:`analyze_file` streams one recording from disk in blocks through the
-same :class:`~emgspasm.engine.Engine` that live monitoring uses, so a file
-gives exactly the events a live stream of it would, and writes the results.
-:func:`analyze_many` runs many files on Dask.
+same :class:`~emgspasm.engine.streaming.Engine` loop that live monitoring
+uses, so a file gives exactly the events a live stream of it would, and
+writes the results. :func:`analyze_many` runs many files on Dask.
 """
 
 import json
@@ -13,49 +13,20 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import __version__
 from ..engine.config import Config
 from ..engine.streaming import Engine
 from ..errors import EmgSpasmError
-from ..engine.events import TSV_COLUMNS, write_events_tsv
-from ..sources.files import open_recording
+from ..outputs.events_table import json_default, write_events_sidecar, write_events_tsv
 from ..outputs.summary import summarize
+from ..sources.files import open_recording
 
 BLOCK_S = 10.0
 OVERVIEW_POINTS = 2000
 
-_COLUMN_DOCS = {
-    "onset": {"Description": "Start of the event from the start of the recording",
-              "Units": "s"},
-    "duration": {"Description": "Length of the event", "Units": "s"},
-    "trial_type": {
-        "Description": "What the event is",
-        "Levels": {
-            "fasciculation": "isolated discharge of a single motor unit",
-            "spasm": "involuntary contraction sustained >= detector.min_spasm_s",
-            "burst": "short multi-unit burst (e.g. a myoclonic jerk)",
-            "artifact_pop": "electrode pop (not muscle)",
-            "artifact_motion": "motion artefact (not muscle)",
-            "artifact_ecg": "ECG complex bleeding into the EMG (not muscle)",
-            "BAD_<reason>": "unusable signal: clipped, flat, nonfinite, leads_off, gap",
-        }},
-    "channel": {"Description": "Channel the event was found on"},
-    "subtype": {"Description": "tonic/clonic/mixed for spasms, single/doublet "
-                               "for fasciculations, flag names for BAD_ stretches"},
-    "peak_uv": {"Description": "Largest absolute filtered amplitude in the event",
-                "Units": "uV"},
-    "confidence": {"Description": "0 at the detection threshold, 0.5 at twice it, "
-                                  "0.9 at ten times"},
-    "detected_at": {"Description": "Stream time at which the detector committed "
-                                   "to the event and its label", "Units": "s"},
-    "snr": {"Description": "Peak detection envelope over the channel's noise RMS"},
-}
-
-
 @dataclass(frozen=True)
 class ReadOptions:
     """How to read recordings whose files leave something out (see
-    :func:`~emgspasm.io.recording.open_recording`)."""
+    :func:`~emgspasm.sources.files.open_recording`)."""
 
     picks: tuple | None = None
     units: str | None = None
@@ -91,7 +62,7 @@ class FileResult:
 
 
 def replay(recording, config=None, progress=None):
-    """Stream a recording through a fresh engine.
+    """Stream a recording through a new engine.
 
     Parameters
     ----------
@@ -108,23 +79,31 @@ def replay(recording, config=None, progress=None):
         Maximum of the RMS envelope per time bin, for plots (V).
     """
     engine = Engine(recording.sfreq, recording.ch_names, config)
-    n_points = min(OVERVIEW_POINTS, max(1, recording.n_samples))
-    per_bin = max(1, int(np.ceil(recording.n_samples / n_points)))
-    overview = np.zeros((len(recording.ch_names),
-                         int(np.ceil(recording.n_samples / per_bin))))
-    for start, data, flags in recording.blocks(BLOCK_S):
-        out = engine.process(data, flags).output
+    overview = _Overview(len(recording.ch_names), recording.n_samples)
+    for step in engine.steps(recording.blocks(BLOCK_S)):
+        overview.add(step.output)
+        if progress and step.output.n_samples:
+            progress(min(1.0, engine.chain.samples_seen / recording.n_samples))
+    return engine.events, engine, overview.peaks
+
+
+class _Overview:
+    """Per-channel maxima of the RMS envelope in at most ``OVERVIEW_POINTS`` bins."""
+
+    def __init__(self, n_channels, n_samples):
+        n_points = min(OVERVIEW_POINTS, max(1, n_samples))
+        self.per_bin = max(1, int(np.ceil(n_samples / n_points)))
+        self.peaks = np.zeros((n_channels, int(np.ceil(n_samples / self.per_bin))))
+
+    def add(self, output):
+        if not output.n_samples:
+            return
+        start, per_bin = output.start, self.per_bin
         first = start // per_bin
-        edges = np.arange(first * per_bin, start + data.shape[1], per_bin)
-        idx = np.clip(edges - start, 0, None)
-        peaks = np.maximum.reduceat(out.rms, idx, axis=1) if data.shape[1] else None
-        if peaks is not None:
-            cols = slice(first, first + peaks.shape[1])
-            overview[:, cols] = np.maximum(overview[:, cols], peaks)
-        if progress:
-            progress(min(1.0, (start + data.shape[1]) / recording.n_samples))
-    engine.finish()
-    return list(engine.events), engine, overview
+        edges = np.arange(first * per_bin, start + output.n_samples, per_bin)
+        peaks = np.maximum.reduceat(output.rms, np.clip(edges - start, 0, None), axis=1)
+        cols = slice(first, first + peaks.shape[1])
+        self.peaks[:, cols] = np.maximum(self.peaks[:, cols], peaks)
 
 
 def analyze_file(path, out_dir, config=None, read=ReadOptions(), *, report=True,
@@ -181,19 +160,15 @@ def _analyze(path, out_dir, config, read, report, annotate, progress):
             "bandpass_hz": [config.filters.bandpass_low_hz,
                             engine.chain.bandpass_high_hz],
             "notes": rec.notes}
-    sidecar = {col: _COLUMN_DOCS[col] for col in TSV_COLUMNS}
-    sidecar["GeneratedBy"] = [{"Name": "emgspasm", "Version": __version__}]
-    sidecar["Configuration"] = config.to_dict()
-    sidecar["Recording"] = info
-    outputs["sidecar"].write_text(json.dumps(sidecar, indent=2, default=_json))
+    write_events_sidecar(outputs["sidecar"], config, info)
     summary = summarize(events, rec.duration_s, rec.ch_names,
                         config.detector.episode_gap_s)
     summary["recording"] = info
-    outputs["summary"].write_text(json.dumps(summary, indent=2, default=_json))
+    outputs["summary"].write_text(json.dumps(summary, indent=2, default=json_default))
     if report:
         from ..outputs.report import write_report
         outputs["report"] = out_dir / f"{stem}_report.html"
-        write_report(outputs["report"], rec, events, summary, overview, config)
+        write_report(outputs["report"], rec, events, summary, overview, config, mains)
     if annotate:
         from ..outputs.annotations import write_annotated
         outputs["annotated"] = write_annotated(rec, events, out_dir / stem, annotate)
@@ -214,14 +189,6 @@ def _stem(path):
         if name.lower().endswith(suffix):
             return name[: -len(suffix)]
     return name
-
-
-def _json(value):
-    if isinstance(value, (np.floating, np.integer)):
-        return value.item()
-    if isinstance(value, Path):
-        return str(value)
-    raise TypeError(f"cannot serialise {type(value).__name__}")
 
 
 def analyze_many(paths, out_dir, config=None, read=ReadOptions(), *, report=True,

@@ -9,6 +9,7 @@ import sys
 
 from .. import __version__
 from ..errors import EmgSpasmError
+from ..outputs.recorder import SYNC_INTERVAL_S
 
 
 def _add_config_options(parser):
@@ -47,8 +48,8 @@ def _cmd_config(args):
 
 
 def _add_protocol_option(parser):
-    parser.add_argument("--protocol", choices=["emgspasm", "cyton", "ascii"],
-                        default="emgspasm",
+    from ..sources.serial.protocols import NAMES
+    parser.add_argument("--protocol", choices=NAMES, default="emgspasm",
                         help="sensor protocol (default: emgspasm; see "
                              "firmware_interface/PROTOCOL.md)")
 
@@ -156,10 +157,11 @@ def _cmd_emulate(args):
         sim = simulate(Scenario(duration_s=args.duration, sfreq=args.rate,
                                 n_channels=args.channels, ecg_channels=min(1, args.channels),
                                 seed=args.seed))
-        emulator = Emulator.from_simulation(sim, args.protocol, args.truth,
-                                            port=args.port, faults=faults,
-                                            speed=args.speed)
+        emulator = Emulator(sim.data, sim.sfreq, args.protocol, args.port,
+                            faults=faults, speed=args.speed)
         if args.truth:
+            from ..outputs.events_table import write_events_tsv
+            write_events_tsv(sim.events, args.truth)
             print(f"true events: {args.truth}")
     emulator.start()
     print(f"port: {emulator.port}", flush=True)
@@ -178,13 +180,14 @@ def _cmd_emulate(args):
 
 
 def _cmd_monitor(args):
-    from .monitor import monitor, recording_folder
+    from .monitor import LiveSession, monitor, recording_folder
+    from .views import DashboardView, JsonLinesView
     record = None if args.no_record else recording_folder(args.record)
-    code, _ = monitor(args.port, args.protocol, load_config(args), headless=args.headless,
-                      record_dir=record, baudrate=args.baud, adc_scale=args.adc_scale,
-                      sfreq=args.rate, alert_spasm_s=args.alert_spasm,
-                      duration_s=args.duration)
-    return code
+    session = LiveSession(args.port, args.protocol, load_config(args), record,
+                          args.baud, args.adc_scale, args.rate, args.alert_spasm).start()
+    monitor(session, JsonLinesView() if args.headless else DashboardView(),
+            duration_s=args.duration)
+    return 0
 
 
 def _cmd_recover(args):
@@ -228,10 +231,11 @@ def build_parser():
         "monitor", help="live dashboard of a sensor on a serial port",
         description="Read a sensor on a serial port, detect live, show a dashboard "
                     "(or JSON lines with --headless), and record the session so a "
-                    "crash loses at most 1 s of samples.")
+                    f"crash loses at most {SYNC_INTERVAL_S:g} s of samples and no "
+                    "shown event.")
     p.add_argument("--port", required=True, help="serial port, e.g. /dev/ttyUSB0")
     _add_protocol_option(p)
-    p.add_argument("--baud", type=int, help="baud rate (default 115200)")
+    p.add_argument("--baud", type=int, help="baud rate (default: the protocol's)")
     p.add_argument("--rate", type=float, metavar="HZ",
                    help="sampling rate of an ASCII sensor (default: estimated)")
     p.add_argument("--adc-scale", type=float, metavar="V_PER_COUNT",

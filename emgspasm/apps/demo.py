@@ -10,37 +10,9 @@ the simulator's truth.
 import sys
 import time
 
-from ..engine.events import FASCICULATION, SPASM
+from ..engine.vocabulary import FASCICULATION, SPASM
 from ..truth.score import score
 from ..truth.sim import Scenario, simulate
-
-_WORDS = {
-    "burst_start": "activity rising (provisional)",
-    "burst_cancel": "activity came to nothing",
-    "spasm_start": "SPASM confirmed",
-    "spasm_retract": "spasm withdrawn (too short: a burst)",
-}
-
-
-def format_notice(notice):
-    """One line for a notice, as the demo and ``monitor --headless`` print it."""
-    head = f"[{notice.at:8.3f} s] {notice.channel:<6}"
-    ev = notice.event
-    if notice.kind == "spasm_end":
-        return (f"{head} spasm ended: {ev.subtype}, {ev.duration:.2f} s, "
-                f"peak {ev.peak_uv:.0f} uV (onset {ev.onset:.3f} s)")
-    if notice.kind == "event_update":
-        return (f"{head} ... that fasciculation: {ev.subtype}, {ev.duration * 1000:.0f} ms "
-                f"(onset {ev.onset:.3f} s)")
-    if notice.kind == "event_retract":
-        return (f"{head} ... that fasciculation is withdrawn: the activity went on "
-                f"(onset {ev.onset:.3f} s)")
-    if notice.kind == "event":
-        extra = f" {ev.subtype}" if ev.subtype and ev.label == FASCICULATION else ""
-        peak = f", peak {ev.peak_uv:.0f} uV" if ev.peak_uv else ""
-        return (f"{head} {ev.label}{extra}, {ev.duration * 1000:.0f} ms{peak} "
-                f"(onset {ev.onset:.3f} s)")
-    return f"{head} {_WORDS[notice.kind]} (onset {notice.onset:.3f} s)"
 
 
 def run_demo(seconds=30.0, speed=1.0, seed=1, config=None, out=sys.stdout,
@@ -63,7 +35,8 @@ def run_demo(seconds=30.0, speed=1.0, seed=1, config=None, out=sys.stdout,
     code : int
     """
     from ..sources.serial.emulator import Emulator
-    from .monitor import monitor
+    from .monitor import LiveSession, monitor
+    from .views import DashboardView, TextFeedView
     rec = simulate(Scenario(duration_s=seconds, sfreq=2000.0, n_channels=2,
                             noise_uv=8.0, mains_uv=120.0, spasms_per_min=6,
                             bursts_per_min=2, fasciculations_per_min=40,
@@ -71,7 +44,7 @@ def run_demo(seconds=30.0, speed=1.0, seed=1, config=None, out=sys.stdout,
                             seed=seed))
     if dashboard is None:
         dashboard = hasattr(out, "isatty") and out.isatty()
-    emulator = Emulator.from_simulation(rec, "emgspasm", speed=speed).start()
+    emulator = Emulator(rec.data, rec.sfreq, "emgspasm", speed=speed).start()
     print(f"emgspasm demo: an emulated wearable on {emulator.port} (emgspasm protocol), "
           f"{len(rec.ch_names)} channels at {rec.sfreq:.0f} Hz, {seconds:.0f} s; noise "
           f"{rec.scenario.noise_uv:g} uV RMS, 50 Hz mains, ECG on {rec.ch_names[0]}, "
@@ -79,14 +52,17 @@ def run_demo(seconds=30.0, speed=1.0, seed=1, config=None, out=sys.stdout,
     finished = []
 
     def until():
-        if emulator.done.is_set():
-            finished.append(time.monotonic()) if not finished else None
-            return time.monotonic() - finished[0] > 0.5
-        return False
+        # stop half a second after the emulator sent its last frame
+        if not emulator.done.is_set():
+            return False
+        if not finished:
+            finished.append(time.monotonic())
+        return time.monotonic() - finished[0] > 0.5
 
     try:
-        _, session = monitor(emulator.port, "emgspasm", config, headless=not dashboard,
-                             until=until, out=out, line=format_notice)
+        session = LiveSession(emulator.port, "emgspasm", config).start()
+        view = DashboardView(out) if dashboard else TextFeedView(out)
+        monitor(session, view, until=until)
     finally:
         emulator.stop()
     if session.engine is None:

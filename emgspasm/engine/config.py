@@ -11,8 +11,8 @@ what is allowed and what was given.
 Defaults follow surface-EMG practice: a 20-450 Hz band-pass (SENIAM and
 De Luca et al. 2010, J Biomech 43:1573, who show that a 20 Hz high-pass
 removes movement artefact while keeping the EMG), a mains notch with its
-harmonics, a 50 ms moving-RMS and a 6 Hz linear envelope (Merletti & Di
-Torino 1999, "Standards for reporting EMG data").
+harmonics, and a 50 ms moving-RMS envelope (Merletti & Di Torino 1999,
+"Standards for reporting EMG data").
 """
 
 import dataclasses
@@ -84,22 +84,18 @@ class FilterConfig:
 
 @dataclass(frozen=True)
 class EnvelopeConfig:
-    """Envelopes of the rectified signal.
+    """The moving-RMS envelope of the filtered signal.
 
     Attributes
     ----------
     rms_window_s : float
         Length of the moving-RMS window.
-    lowpass_hz : float
-        Cut-off of the second-order Butterworth "linear envelope".
     """
 
     rms_window_s: float = _param(0.05, "moving-RMS window (s)")
-    lowpass_hz: float = _param(6.0, "linear-envelope low-pass cut-off (Hz)")
 
     def __post_init__(self):
         check_number("envelope.rms_window_s", self.rms_window_s, 0.001, 10)
-        check_number("envelope.lowpass_hz", self.lowpass_hz, 0.1, 100)
 
 
 @dataclass(frozen=True)

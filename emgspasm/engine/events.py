@@ -1,32 +1,17 @@
-"""Events, notices and the BIDS-compatible ``events.tsv`` table.
+"""Events, notices, and the ledger that folds notices into final events.
 
 An :class:`Event` is one final finding: a fasciculation, a spasm, a short
 multi-unit burst, an artefact, or a stretch of unusable signal. A
 :class:`Notice` is what the live engine announces as it goes (a burst has
-started, a spasm is confirmed, a spasm has ended, ...).
+started, a spasm is confirmed, a spasm has ended, ...). An
+:class:`EventLedger` keeps the final events as notices report, refine and
+withdraw them: the detector writes through one, and a recorded session's
+notices are folded back into its events through one.
 """
 
-import csv
-import math
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass
 
-#: Muscle events.
-FASCICULATION = "fasciculation"
-SPASM = "spasm"
-BURST = "burst"
-MUSCLE_LABELS = (FASCICULATION, SPASM, BURST)
-#: Artefacts: reported as signal-quality annotations, never as muscle events.
-ARTIFACT_POP = "artifact_pop"
-ARTIFACT_MOTION = "artifact_motion"
-ARTIFACT_ECG = "artifact_ecg"
-ARTIFACT_LABELS = (ARTIFACT_POP, ARTIFACT_MOTION, ARTIFACT_ECG)
-#: Unusable stretches (MNE treats ``BAD_`` annotations as bad segments).
-BAD_PREFIX = "BAD_"
-SPASM_SUBTYPES = ("tonic", "clonic", "mixed")
-
-#: Notice kinds of the live stream, in the order a spasm goes through them.
-NOTICE_KINDS = ("burst_start", "burst_cancel", "spasm_start", "spasm_retract",
-                "spasm_end", "event", "event_update", "event_retract")
+from .vocabulary import MUSCLE_LABELS
 
 
 @dataclass(frozen=True)
@@ -113,62 +98,75 @@ class Notice:
     event: Event | None = None
 
 
-# Column order of events.tsv: BIDS requires onset and duration first.
-TSV_COLUMNS = ("onset", "duration", "trial_type", "channel", "subtype",
-               "peak_uv", "confidence", "detected_at", "snr")
-_FIELD_OF_COLUMN = {"trial_type": "label"}
-
-
-def _format(value):
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "n/a"
-    if isinstance(value, float):
-        return f"{value:.6f}".rstrip("0").rstrip(".") or "0"
-    return str(value)
-
-
-def write_events_tsv(events, path):
-    """Write events as a BIDS ``events.tsv`` (``n/a`` where empty).
-
-    Parameters
-    ----------
-    events : iterable of Event
-    path : str or Path
-    """
-    rows = sorted(events, key=lambda e: (e.onset, e.channel, e.label))
-    with open(path, "w", newline="", encoding="utf-8") as fh:
-        fh.write("\t".join(TSV_COLUMNS) + "\n")
-        for ev in rows:
-            record = asdict(ev)
-            fh.write("\t".join(
-                _format(record[_FIELD_OF_COLUMN.get(col, col)])
-                for col in TSV_COLUMNS) + "\n")
-
-
-def read_events_tsv(path):
-    """Read an ``events.tsv`` written by :func:`write_events_tsv`.
-
-    Returns
-    -------
-    events : list of Event
-    """
-    names = {f.name: f.type for f in fields(Event)}
-    out = []
-    with open(path, newline="", encoding="utf-8") as fh:
-        for row in csv.DictReader(fh, delimiter="\t"):
-            kwargs = {}
-            for col, text in row.items():
-                name = _FIELD_OF_COLUMN.get(col, col)
-                if name not in names or text == "n/a":
-                    continue
-                kwargs[name] = text if name in ("label", "channel", "subtype") \
-                    else float(text)
-            out.append(Event(**kwargs))
-    return out
-
-
 def confidence_from_snr(snr, threshold):
     """Map a peak SNR to 0-1: 0 at the threshold, 0.5 at twice it, 0.9 at 10x."""
     if snr <= threshold:
         return 0.0
     return 1.0 - threshold / snr
+
+
+class EventLedger:
+    """Final events as they are reported, refined and withdrawn.
+
+    Each reported event keeps its place (a handle), so a refinement replaces
+    it where it stood and a withdrawal leaves a hole; :attr:`events` lists
+    what stands, in the order it was reported.
+    """
+
+    def __init__(self):
+        self._slots = []
+
+    def report(self, event):
+        """Add ``event``; return its handle."""
+        self._slots.append(event)
+        return len(self._slots) - 1
+
+    def __getitem__(self, handle):
+        return self._slots[handle]
+
+    def replace(self, handle, event):
+        """Put ``event`` in the place of the one reported under ``handle``."""
+        self._slots[handle] = event
+
+    def withdraw(self, handle):
+        """Take back the event reported under ``handle``; return it."""
+        event, self._slots[handle] = self._slots[handle], None
+        return event
+
+    @property
+    def events(self):
+        """The events that stand, in the order they were reported."""
+        return [ev for ev in self._slots if ev is not None]
+
+    def apply(self, notice):
+        """Fold one notice: ``event`` and ``spasm_end`` report, ``event_update``
+        replaces and ``event_retract`` withdraws the event with the same
+        channel, onset and label; other kinds carry no final event."""
+        if notice.event is None:
+            return
+        if notice.kind in ("event", "spasm_end"):
+            self.report(notice.event)
+        elif notice.kind in ("event_update", "event_retract"):
+            handle = self._find(notice.event)
+            if handle is None:
+                return
+            if notice.kind == "event_update":
+                self.replace(handle, notice.event)
+            else:
+                self.withdraw(handle)
+
+    @classmethod
+    def from_notices(cls, notices):
+        """A ledger holding what ``notices``, folded in order, leave standing."""
+        ledger = cls()
+        for notice in notices:
+            ledger.apply(notice)
+        return ledger
+
+    def _find(self, event):
+        key = (event.channel, event.onset, event.label)
+        for handle in range(len(self._slots) - 1, -1, -1):
+            old = self._slots[handle]
+            if old is not None and (old.channel, old.onset, old.label) == key:
+                return handle
+        return None

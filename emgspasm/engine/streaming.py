@@ -1,15 +1,17 @@
 """One streaming engine for live monitoring, batch analysis and benchmarks.
 
-:class:`Engine` owns a :class:`~emgspasm.dsp.chain.DSPChain` and a
-:class:`~emgspasm.detect.detector.Detector`. A live sensor, a file replay
-and a benchmark all feed it chunks through :meth:`Engine.process`, so a
-file and a live stream of it give the same events.
+:class:`Engine` owns a :class:`~emgspasm.engine.dsp.chain.DSPChain` and a
+:class:`~emgspasm.engine.detect.detector.Detector`. A live sensor, a file
+replay, the evaluation and a benchmark all drive it through one loop,
+:meth:`Engine.steps` (or :meth:`Engine.replay`, which collects what the
+steps announce), so a file and a live stream of it give the same events.
 """
 
 from dataclasses import dataclass
 
 import numpy as np
 
+from .block import Block
 from .config import Config
 from .detect.detector import Detector
 from .dsp.chain import ChainOutput, DSPChain
@@ -22,7 +24,7 @@ class Step:
     Attributes
     ----------
     output : ChainOutput
-        Filtered signal, envelopes, TKEO and quality flags of the chunk.
+        Filtered signal, envelope, TKEO and quality flags of the chunk.
     notices : list of Notice
         Announcements that became due during the chunk, in stream order.
     """
@@ -45,13 +47,12 @@ class Engine:
 
     Examples
     --------
-    >>> from emgspasm.engine import Engine
+    >>> from emgspasm.engine.streaming import Engine
     >>> from emgspasm.truth.sim import simulate
     >>> rec = simulate(duration_s=20, n_channels=1, seed=1)
     >>> engine = Engine(rec.sfreq, rec.ch_names)
-    >>> step = engine.process(rec.data)
-    >>> tail = engine.finish()
-    >>> labels = {e.label for e in engine.events}
+    >>> events, notices = engine.replay([rec.data])
+    >>> labels = {e.label for e in events}
     """
 
     def __init__(self, sfreq, ch_names, config=None, *, adc_scale=None):
@@ -59,8 +60,7 @@ class Engine:
         self.chain = DSPChain(sfreq, ch_names, self.config, adc_scale=adc_scale)
         self.detector = Detector(self.chain.sfreq, self.chain.ch_names, self.config,
                                  (self.config.filters.bandpass_low_hz,
-                                  self.chain.bandpass_high_hz),
-                                 self.chain.ring_time_s)
+                                  self.chain.bandpass_high_hz))
         self._finished = False
 
     @property
@@ -102,21 +102,8 @@ class Engine:
         -------
         step : Step
         """
-        chunk = np.asarray(chunk)
-        split = self.chain.samples_to_decision
-        if chunk.ndim == 2 and 0 < split < chunk.shape[1]:
-            # the auto notch decides inside this chunk: the detector learns the
-            # chain's new ring-down at that very sample, however the stream is cut
-            first = self.process(chunk[:, :split],
-                                 None if flags is None else flags[:, :split])
-            rest = self.process(chunk[:, split:],
-                                None if flags is None else flags[:, split:])
-            return Step(first.output.join(rest.output), first.notices + rest.notices)
         out = self.chain.process(chunk, flags)
-        notices = self.detector.process(out)
-        if split and not self.chain.samples_to_decision:
-            self.detector.set_ring_time(self.chain.ring_time_s)
-        return Step(out, notices)
+        return Step(out, self.detector.process(out))
 
     def finish(self):
         """Close the stream: end open bursts and spasms at the last sample.
@@ -124,22 +111,60 @@ class Engine:
         Returns
         -------
         notices : list of Notice
+            Empty when the stream was already finished.
         """
         if self._finished:
             return []
         self._finished = True
         return self.detector.finish()
 
+    def steps(self, blocks):
+        """The driver loop: process every block, then finish the stream.
+
+        Parameters
+        ----------
+        blocks : iterable of Block or ndarray
+            Chunks in stream order, (n_channels, n_samples) each; a
+            :class:`~emgspasm.engine.block.Block` also carries link flags.
+            The iterable may wait for its next block (a live sensor).
+
+        Yields
+        ------
+        step : Step
+            One per block, and a last one with no samples whose notices close
+            what was still open at the end of the stream.
+        """
+        for block in blocks:
+            if isinstance(block, Block):
+                yield self.process(block.data, block.flags)
+            else:
+                yield self.process(block)
+        yield Step(self.chain.process(np.zeros((len(self.ch_names), 0))), self.finish())
+
+    def replay(self, blocks):
+        """Run :meth:`steps` to the end.
+
+        Returns
+        -------
+        events : list of Event
+            The final events (see :attr:`events`).
+        notices : list of Notice
+            Everything announced, in stream order.
+        """
+        notices = []
+        for step in self.steps(blocks):
+            notices += step.notices
+        return self.events, notices
+
     def reset(self):
         """Start a new stream with the same configuration."""
         self.chain.reset()
         self.detector.reset()
-        self.detector.set_ring_time(self.chain.ring_time_s)
         self._finished = False
 
 
 def run(data, sfreq, ch_names, config=None, *, chunk_samples=None, adc_scale=None):
-    """Replay a whole array through the engine.
+    """Replay a whole array through a new engine.
 
     Parameters
     ----------
@@ -157,11 +182,7 @@ def run(data, sfreq, ch_names, config=None, *, chunk_samples=None, adc_scale=Non
     events : list of Event
     notices : list of Notice
     """
-    engine = Engine(sfreq, ch_names, config, adc_scale=adc_scale)
-    notices = []
-    n = data.shape[1]
-    step = n if not chunk_samples else int(chunk_samples)
-    for start in range(0, max(n, 1), max(step, 1)):
-        notices += engine.process(data[:, start:start + step]).notices
-    notices += engine.finish()
-    return list(engine.events), notices
+    step = data.shape[1] if not chunk_samples else int(chunk_samples)
+    chunks = (data[:, start:start + step]
+              for start in range(0, max(data.shape[1], 1), max(step, 1)))
+    return Engine(sfreq, ch_names, config, adc_scale=adc_scale).replay(chunks)

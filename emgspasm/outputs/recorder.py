@@ -23,19 +23,23 @@ import os
 import struct
 import time
 import zlib
-from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
 
 from .. import __version__
 from ..errors import InputFileError
-from ..engine.events import Event, write_events_tsv
+from ..engine.events import EventLedger
+from ..engine.vocabulary import LINK_ANNOTATIONS
+from .annotations import events_to_annotations
+from .events_table import write_events_tsv
+from .notices import notice_from_dict, notice_to_json
 
 MAGIC = b"EMGC"
 _CHUNK = struct.Struct("<QII")  # start sample, samples, channels
-LINK_FLAGS = ((16, "LINK_gap"), (8, "LINK_leads_off"), (2, "LINK_saturation"))
 FIF_NAME = "recording_raw.fif"
+#: Longest time between two fsyncs of the samples: what a crash can lose.
+SYNC_INTERVAL_S = 0.5
 
 
 def _fsync_write(path, text):
@@ -61,7 +65,7 @@ class SessionRecorder:
         Longest time between two fsyncs of the samples.
     """
 
-    def __init__(self, folder, sfreq, ch_names, info=None, sync_interval_s=0.5):
+    def __init__(self, folder, sfreq, ch_names, info=None, sync_interval_s=SYNC_INTERVAL_S):
         self.folder = Path(folder)
         self.folder.mkdir(parents=True, exist_ok=True)
         self.sfreq = float(sfreq)
@@ -99,10 +103,7 @@ class SessionRecorder:
 
     def notice(self, notice):
         """Log a notice the moment it is shown (fsync'd)."""
-        record = {"kind": notice.kind, "channel": notice.channel, "at": notice.at,
-                  "onset": notice.onset,
-                  "event": asdict(notice.event) if notice.event else None}
-        self._events.write(json.dumps(record) + "\n")
+        self._events.write(notice_to_json(notice) + "\n")
         self._events.flush()
         os.fsync(self._events.fileno())
 
@@ -159,36 +160,20 @@ def read_session(folder):
         pos = end
     data = np.concatenate(datas, axis=1) if datas else np.zeros((n_ch, 0))
     flags = np.concatenate(flag_parts, axis=1) if flag_parts else np.zeros((n_ch, 0), np.uint8)
-    events = []
+    ledger = EventLedger()
     path = folder / "events.jsonl"
     if path.exists():
         for line in path.read_text(encoding="utf-8").splitlines():
             try:
-                record = json.loads(line)
+                ledger.apply(notice_from_dict(json.loads(line)))
             except ValueError:
                 damaged = True  # a line cut by the crash
-                continue
-            if not record.get("event"):
-                continue
-            event = Event(**record["event"])
-            if record["kind"] in ("event", "spasm_end"):
-                events.append(event)
-            elif record["kind"] in ("event_update", "event_retract"):
-                for i in range(len(events) - 1, -1, -1):
-                    old = events[i]
-                    if (old.channel, old.onset, old.label) == (
-                            event.channel, event.onset, event.label):
-                        if record["kind"] == "event_update":
-                            events[i] = event
-                        else:
-                            del events[i]
-                        break
-    return meta, data, flags, events, damaged
+    return meta, data, flags, ledger.events, damaged
 
 
 def _flag_annotations(flags, sfreq, ch_names):
     onsets, durations, descriptions, channels = [], [], [], []
-    for bit, label in LINK_FLAGS:
+    for bit, label in LINK_ANNOTATIONS:
         for c, name in enumerate(ch_names):
             on = (flags[c] & bit) > 0
             if not on.any():
@@ -218,7 +203,6 @@ def export(folder, events=None):
     """
     import mne
 
-    from .annotations import events_to_annotations
     folder = Path(folder)
     meta, data, flags, logged, damaged = read_session(folder)
     events = logged if events is None else events

@@ -10,14 +10,16 @@ import html
 import io
 
 import numpy as np
-from scipy import signal
 
 from .. import __version__
-from ..engine.events import ARTIFACT_LABELS, BAD_PREFIX, BURST, FASCICULATION, SPASM
+from ..engine.dsp.chain import DSPChain
+from ..engine.vocabulary import ARTIFACT_LABELS, BAD_PREFIX, BURST, FASCICULATION, SPASM
 
 _COLORS = {SPASM: "#d62728", FASCICULATION: "#1f77b4", BURST: "#ff7f0e",
            **{label: "#7f7f7f" for label in ARTIFACT_LABELS}}
 _EXAMPLES = 3
+#: Signal fed to the chain before an example, so its notches have settled.
+SETTLE_S = 1.0
 
 
 def _png(fig):
@@ -53,12 +55,22 @@ def _overview(rec, events, overview):
     return _png(fig)
 
 
-def _examples(rec, events, config):
+def _filtered(rec, channel, a, b, config, mains):
+    """Samples ``a:b`` of ``channel`` through the engine's own chain (V).
+
+    The chain starts ``SETTLE_S`` earlier so its notches have settled, and
+    notches what the analysis decided.
+    """
+    lead = min(a, int(SETTLE_S * rec.sfreq))
+    raw = rec.read(a - lead, b)[rec.ch_names.index(channel)][None, :]
+    chain = DSPChain(rec.sfreq, [channel], config,
+                     mains=mains if config.filters.notch == "auto" else None)
+    return chain.process(raw).filtered[0, lead:]
+
+
+def _examples(rec, events, config, mains):
     import matplotlib.pyplot as plt
     out = {}
-    lo = config.filters.bandpass_low_hz
-    hi = min(config.filters.bandpass_high_hz, 0.45 * rec.sfreq)
-    sos = signal.butter(4, [lo, hi], btype="bandpass", fs=rec.sfreq, output="sos")
     for label in (SPASM, FASCICULATION, BURST) + ARTIFACT_LABELS:
         chosen = sorted((e for e in events if e.label == label),
                         key=lambda e: -(e.confidence or 0))[:_EXAMPLES]
@@ -71,9 +83,7 @@ def _examples(rec, events, config):
             start = ev.onset - pad
             stop = min(ev.offset, ev.onset + 10) + pad
             a, b = int(max(0, start) * rec.sfreq), int(stop * rec.sfreq)
-            data = rec.read(a, b)[rec.ch_names.index(ev.channel)]
-            if len(data) > 30:
-                data = signal.sosfiltfilt(sos, np.nan_to_num(data - np.mean(data)))
+            data = _filtered(rec, ev.channel, a, b, config, mains)
             tt = (a + np.arange(len(data))) / rec.sfreq
             ax.plot(tt, data * 1e6, color="0.2", lw=0.6)
             ax.axvspan(ev.onset, ev.offset, color=_COLORS[label], alpha=0.2)
@@ -82,7 +92,7 @@ def _examples(rec, events, config):
                 title += f" ({ev.subtype})"
             ax.set_title(title, fontsize=9)
             ax.set_xlabel("s")
-        axes[0, 0].set_ylabel("µV (band-passed)")
+        axes[0, 0].set_ylabel("µV (filtered)")
         out[label] = _png(fig)
     return out
 
@@ -138,7 +148,7 @@ def _table(summary):
             + "".join(rows) + "</table>")
 
 
-def write_report(path, rec, events, summary, overview, config):
+def write_report(path, rec, events, summary, overview, config, mains):
     """Write the HTML report.
 
     Parameters
@@ -151,16 +161,19 @@ def write_report(path, rec, events, summary, overview, config):
     overview : ndarray
         Per-channel envelope maxima over time bins (V).
     config : Config
+    mains : MainsDecision
+        What the analysis notched; the example traces are filtered by the
+        same chain with the same notches.
     """
     import matplotlib
     matplotlib.use("Agg")
     parts = [f"<h1>emgspasm report: {html.escape(rec.path.name)}</h1>",
              f"<p>{rec.duration_s / 60:.1f} min, {len(rec.ch_names)} channel(s) at "
-             f"{rec.sfreq:g} Hz. Mains: {html.escape(str(summary['recording']['mains']['mains_hz']))} Hz "
-             f"notched. emgspasm {__version__}.</p>",
+             f"{rec.sfreq:g} Hz; {html.escape(mains.describe())}. "
+             f"emgspasm {__version__}.</p>",
              "<h2>Summary</h2>", _table(summary),
              "<h2>Whole session</h2>", f"<img src='{_overview(rec, events, overview)}'>"]
-    for label, uri in _examples(rec, events, config).items():
+    for label, uri in _examples(rec, events, config, mains).items():
         kind = "rejected, not muscle" if label in ARTIFACT_LABELS else "detected"
         parts += [f"<h2>Examples: {label} ({kind})</h2>", f"<img src='{uri}'>"]
     hist = _histogram(events)

@@ -1,6 +1,6 @@
 """Per-channel summary of a session: counts, rates, durations, episodes, quality."""
 
-from ..engine.events import (ARTIFACT_LABELS, BAD_PREFIX, BURST, FASCICULATION, SPASM,
+from ..engine.vocabulary import (ARTIFACT_LABELS, BAD_PREFIX, BURST, FASCICULATION, SPASM,
                      SPASM_SUBTYPES)
 
 

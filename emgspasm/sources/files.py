@@ -22,6 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ..engine.block import Block
+from ..engine.vocabulary import LINK_ANNOTATIONS
 from ..errors import InputFileError
 
 UNIT_SCALE = {"v": 1.0, "mv": 1e-3, "uv": 1e-6, "µv": 1e-6, "μv": 1e-6, "nv": 1e-9}
@@ -98,15 +100,15 @@ class Recording:
         return flags
 
     def blocks(self, block_s=10.0):
-        """Yield ``(start_sample, data, flags)`` blocks covering the recording."""
+        """Yield consecutive :class:`~emgspasm.engine.block.Block` objects
+        of ``block_s`` seconds covering the recording, with its link flags."""
         step = max(1, int(round(block_s * self.sfreq)))
         for start in range(0, self.n_samples, step):
-            yield (start, self.read(start, start + step),
-                   self.read_flags(start, start + step))
+            yield Block(self.read(start, start + step),
+                        self.read_flags(start, start + step))
 
 
-def open_recording(path, *, picks=None, units=None, sfreq=None, adc_scale=None,
-                   check_units=True):
+def open_recording(path, *, picks=None, units=None, sfreq=None, adc_scale=None):
     """Open a recording for block-wise reading.
 
     Parameters
@@ -123,8 +125,6 @@ def open_recording(path, *, picks=None, units=None, sfreq=None, adc_scale=None,
         Sampling rate for files that do not state it.
     adc_scale : float | None
         Volts per count, for ``.npy`` files of integer ADC counts.
-    check_units : bool
-        Refuse recordings whose level is implausible for surface EMG.
 
     Returns
     -------
@@ -155,8 +155,7 @@ def open_recording(path, *, picks=None, units=None, sfreq=None, adc_scale=None,
     if not rec.ch_names:
         raise InputFileError(f"{path.name}: no channel to analyse; choose some "
                              "with --picks.")
-    if check_units:
-        _check_level(rec, units)
+    _check_level(rec, units)
     return rec
 
 
@@ -251,8 +250,7 @@ def _open_mne(path, picks, units):
 
 def _link_flags(raw, chosen):
     """``(channel, start, stop, bit)`` spans from ``LINK_*`` annotations."""
-    from ..outputs.recorder import LINK_FLAGS
-    bits = {label: bit for bit, label in LINK_FLAGS}
+    bits = {label: bit for bit, label in LINK_ANNOTATIONS}
     sfreq = raw.info["sfreq"]
     spans = []
     for ann in raw.annotations:

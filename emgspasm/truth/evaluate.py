@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..engine.streaming import run
-from ..engine.events import BURST, FASCICULATION, SPASM
+from ..engine.vocabulary import BURST, FASCICULATION, SPASM
 from .score import Score, score
 from .sim import Scenario, simulate
 

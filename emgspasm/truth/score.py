@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..engine.events import BURST, FASCICULATION, SPASM
+from ..engine.vocabulary import BURST, FASCICULATION, SPASM
 
 FASC_ONSET_TOL_S = 0.05
 CLASSES = (FASCICULATION, SPASM, BURST)

@@ -31,7 +31,7 @@ The rules, per channel:
   QRS).
 * **Fasciculation.** Activity no longer than ``fasc_max_s`` (plus the time
   a band clipped below Nyquist adds to any discharge's ring, see
-  :func:`~emgspasm.dsp._design.bandpass_smear_s`: 24 ms at 250 Hz, none
+  :func:`~emgspasm.engine.dsp._design.bandpass_smear_s`: 24 ms at 250 Hz, none
   from 2 kHz), at least ``isolation_s`` after the last multi-unit activity
   and not part of a train of ``train_count`` short bursts each within
   ``merge_gap_s`` of the last (that is clonus). A clearly clean one (2-20 Hz ratio under a quarter of
@@ -67,9 +67,9 @@ import numpy as np
 from scipy import signal, stats
 
 from ..dsp import _design
-from ..events import (ARTIFACT_ECG, ARTIFACT_MOTION, ARTIFACT_POP, BAD_PREFIX,
-                      BURST, FASCICULATION, SPASM, Event, Notice,
-                      confidence_from_snr)
+from ..events import Event, EventLedger, Notice, confidence_from_snr
+from ..vocabulary import (ARTIFACT_ECG, ARTIFACT_MOTION, ARTIFACT_POP, BAD_PREFIX,
+                          BURST, FASCICULATION, FLAG_NAMES, SPASM)
 from . import _kernels as K
 
 SEGMENT_S = 0.025
@@ -96,8 +96,6 @@ PITCH_BAND_FRACTION = 0.12
 #: surface MUAP has almost nothing there; a QRS residue or the first lobe of
 #: a pop has some). Doubtful ones wait for the end of the burst.
 EARLY_CLEAN_FRACTION = 0.25
-_FLAG_NAMES = ((16, "gap"), (8, "leads_off"), (4, "flat"), (2, "clipped"),
-               (1, "nonfinite"))
 
 
 @dataclass
@@ -134,8 +132,8 @@ class _Channel:
         self.short_onsets = deque(maxlen=16)
         self.beat_onsets = deque(maxlen=12)
         self.last_artifact = (-np.inf, 0.0)
-        self.last_fasc = None  # (index in events, onset) while a doublet may follow
-        self.reported = None  # index in events of a fasciculation reported mid-burst
+        self.last_fasc = None  # (ledger handle, onset) while a doublet may follow
+        self.reported = None  # ledger handle of a fasciculation reported mid-burst
         self.qrs_start = False  # the open burst began like a QRS, on the beat
         self.last_artifact_label = ARTIFACT_POP
 
@@ -150,17 +148,18 @@ class Detector:
     config : Config
     band_hz : tuple of float
         Band of the filtered signal (low, high), for the noise statistics.
-    ring_time_s : float
-        Amplitude time constant of the chain's slowest ring-down (the mains
-        notches, or the high-pass edge when nothing is notched).
 
     Notes
     -----
-    Feed it the :class:`~emgspasm.dsp.chain.ChainOutput` of every chunk in
-    order with :meth:`process`; call :meth:`finish` at the end of the stream.
+    Feed it the :class:`~emgspasm.engine.dsp.chain.ChainOutput` of every
+    chunk in order with :meth:`process`; call :meth:`finish` at the end of
+    the stream. The outputs carry everything the detector needs to know of
+    the chain, including the ring-down of its notches from the sample the
+    ``"auto"`` notch decided, so a detector fed by hand from a chain gives
+    the engine's events.
     """
 
-    def __init__(self, sfreq, ch_names, config, band_hz, ring_time_s):
+    def __init__(self, sfreq, ch_names, config, band_hz):
         self.sfreq = float(sfreq)
         self.ch_names = list(ch_names)
         self.config = config
@@ -187,7 +186,6 @@ class Detector:
         self._fprm[K.P_UP_ACTIVE] = np.exp(up * active)
         self._fprm[K.P_DOWN_ACTIVE] = np.exp(-up * active * ratio)
         self._fprm[K.P_RING_FRAC2] = d.ring_fraction ** 2
-        self.set_ring_time(ring_time_s)
         self._iprm = np.zeros(K.N_IPARAM, dtype=np.int64)
         self._iprm[K.Q_WINDOW] = window
         self._iprm[K.Q_HANGOVER] = max(1, round(d.hangover_s * fs))
@@ -207,10 +205,6 @@ class Detector:
                                       output="sos")
         self.reset()
 
-    def set_ring_time(self, ring_time_s):
-        """Follow a change of the chain's ring-down (the auto notch decided)."""
-        self._fprm[K.P_RING_DECAY] = np.exp(-2.0 / (ring_time_s * self.sfreq))
-
     def reset(self):
         """Forget the stream."""
         n_ch = len(self.ch_names)
@@ -227,12 +221,12 @@ class Detector:
         self._rec = np.empty((4 * self._block * n_ch + 16, K.N_FIELDS))
         self._timers = {}
         self._end = 0
-        self._events = []  # withdrawn reports leave None, so indices stay valid
+        self._ledger = EventLedger()
 
     @property
     def events(self):
         """Final events so far, in the order they were committed."""
-        return [ev for ev in self._events if ev is not None]
+        return self._ledger.events
 
     # -- streaming ---------------------------------------------------------
 
@@ -249,26 +243,32 @@ class Detector:
             What became known during this chunk, in stream order.
         """
         notices = []
-        y, lb, tk, fl = out.filtered.T, out.lowband.T, out.tkeo.T, out.flags.T
-        n = y.shape[0]
-        step = self._block
-        for done in range(0, n, step):
-            stop = min(n, done + step)
-            count = K.detect_kernel(
-                y[done:stop], lb[done:stop], tk[done:stop], fl[done:stop],
-                out.start + done, self._fprm, self._iprm, self._env_buf,
-                self._mod_sos, self._mod_z, self._fst, self._ist, self._rec)
-            rows = self._rec[:count]
-            # stream order: by sample, then channel (the sort is stable)
-            for row in rows[np.lexsort((rows[:, K.R_CH], rows[:, K.R_T]))].tolist():
-                t = int(row[K.R_T])
-                if self._timers and self._next_due < t:
-                    self._fire_timers(t, notices)
-                self._handle(row, notices)
+        data = out.by_sample
+        n = out.n_samples
+        changes = [index - out.start for index, _ in out.ring_times] + [n]
+        for (_, ring_time_s), first, last in zip(out.ring_times, changes, changes[1:]):
+            # the chain's ring-down holds from this sample on
+            self._fprm[K.P_RING_DECAY] = np.exp(-2.0 / (ring_time_s * self.sfreq))
+            for done in range(first, last, self._block):
+                stop = min(last, done + self._block)
+                count = K.detect_kernel(
+                    data.filtered[done:stop], data.lowband[done:stop],
+                    data.tkeo[done:stop], data.flags[done:stop], out.start + done,
+                    self._fprm, self._iprm, self._env_buf, self._mod_sos,
+                    self._mod_z, self._fst, self._ist, self._rec)
+                self._handle_records(self._rec[:count], notices)
         self._end = out.start + n
         if self._timers:
             self._fire_timers(self._end, notices)
         return notices
+
+    def _handle_records(self, rows, notices):
+        # stream order: by sample, then channel (the sort is stable)
+        for row in rows[np.lexsort((rows[:, K.R_CH], rows[:, K.R_T]))].tolist():
+            t = int(row[K.R_T])
+            if self._timers and self._next_due < t:
+                self._fire_timers(t, notices)
+            self._handle(row, notices)
 
     def finish(self):
         """End of stream: close open bursts, groups and flagged stretches.
@@ -379,9 +379,8 @@ class Detector:
                 or not self._isolated(ch, burst)
                 or self._in_train(ch, burst.onset)):
             return
-        self._emit_event(c, burst, FASCICULATION, self._discharges(row),
-                         int(row[K.R_T]), notices)
-        ch.reported = len(self._events) - 1
+        ch.reported = self._emit_event(c, burst, FASCICULATION, self._discharges(row),
+                                       int(row[K.R_T]), notices)
 
     def _end_burst(self, c, row, notices):
         ch = self._channels[c]
@@ -419,8 +418,7 @@ class Detector:
             if self._isolated(ch, burst) and not in_train:
                 subtype = self._discharges(row)
                 if ch.reported is None:
-                    self._emit_event(c, burst, FASCICULATION, subtype, t, notices)
-                    index = len(self._events) - 1
+                    index = self._emit_event(c, burst, FASCICULATION, subtype, t, notices)
                 else:
                     index, ch.reported = ch.reported, None
                     self._refine(index, burst, subtype, t, notices)
@@ -461,14 +459,14 @@ class Detector:
 
     def _refine(self, index, burst, subtype, t, notices):
         """Settle a fasciculation reported mid-burst with the whole burst."""
-        old = self._events[index]
+        old = self._ledger[index]
         duration = self._length_s(burst)
         if subtype == old.subtype and abs(duration - old.duration) <= self._settle_s:
             return  # it ended about where it was reported: the report stands
         new = replace(old, duration=duration, subtype=subtype, peak_uv=burst.peak * 1e6,
                       snr=burst.snr,
                       confidence=confidence_from_snr(burst.snr, self.config.detector.on_snr))
-        self._events[index] = new
+        self._ledger.replace(index, new)
         notices.append(Notice("event_update", new.channel, self._sec(t), new.onset, new))
 
     def _withdraw(self, c, t, notices):
@@ -476,8 +474,7 @@ class Detector:
         ch = self._channels[c]
         if ch.reported is None:
             return
-        ev = self._events[ch.reported]
-        self._events[ch.reported] = None
+        ev = self._ledger.withdraw(ch.reported)
         ch.reported = None
         notices.append(Notice("event_retract", ev.channel, self._sec(t), ev.onset, ev))
 
@@ -535,7 +532,7 @@ class Detector:
                        group.snr)
             if group.confirmed_at is None:
                 notices.append(Notice("spasm_start", name, self._sec(t), ev.onset))
-            self._events.append(ev)
+            self._ledger.report(ev)
             notices.append(Notice("spasm_end", name, self._sec(t), ev.onset, ev))
             return
         if group.confirmed_at is not None:
@@ -545,18 +542,18 @@ class Detector:
             ev = Event(self._sec(group.onset), duration, BURST, name, None,
                        group.peak * 1e6, confidence_from_snr(group.snr, d.on_snr),
                        self._sec(t), group.snr)
-            self._events.append(ev)
+            self._ledger.report(ev)
             notices.append(Notice("event", name, self._sec(t), ev.onset, ev))
         elif group.announced:
             notices.append(Notice("burst_cancel", name, self._sec(t),
                                   self._sec(group.onset)))
 
     def _bad(self, c, onset, offset, bits, t, notices):
-        names = [n for bit, n in _FLAG_NAMES if int(bits) & bit]
+        names = [n for bit, n in FLAG_NAMES if int(bits) & bit]
         ev = Event(self._sec(onset), (offset - onset + 1) / self.sfreq,
                    BAD_PREFIX + names[0], self.ch_names[c], ",".join(names),
                    detected_at=self._sec(t))
-        self._events.append(ev)
+        self._ledger.report(ev)
         notices.append(Notice("event", ev.channel, ev.detected_at, ev.onset, ev))
 
     # -- features ----------------------------------------------------------
@@ -649,13 +646,13 @@ class Detector:
         ch = self._channels[c]
         index, onset = ch.last_fasc
         ch.last_fasc = None
-        old = self._events[index]
+        old = self._ledger[index]
         new = replace(old, duration=(burst.offset - onset + 1) / self.sfreq,
                       subtype="doublet", peak_uv=max(old.peak_uv, burst.peak * 1e6),
                       snr=max(old.snr, burst.snr),
                       confidence=max(old.confidence,
                                      confidence_from_snr(burst.snr, self.config.detector.on_snr)))
-        self._events[index] = new
+        self._ledger.replace(index, new)
         notices.append(Notice("event_update", new.channel, self._sec(burst.offset), new.onset,
                               new))
 
@@ -664,8 +661,8 @@ class Detector:
         ev = Event(self._sec(burst.onset), self._length_s(burst),
                    label, self.ch_names[c], subtype, burst.peak * 1e6,
                    confidence_from_snr(burst.snr, d.on_snr), self._sec(t), burst.snr)
-        self._events.append(ev)
         notices.append(Notice("event", ev.channel, ev.detected_at, ev.onset, ev))
+        return self._ledger.report(ev)
 
     def _length_s(self, burst):
         return (burst.offset - burst.onset + 1) / self.sfreq

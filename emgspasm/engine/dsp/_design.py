@@ -95,12 +95,6 @@ def notch_sos(sfreq, mains_hz, q, harmonics):
     return sos, freqs
 
 
-def lowpass_sos(sfreq, cutoff_hz):
-    """Second-order Butterworth low-pass used for the linear envelope."""
-    return signal.butter(2, min(cutoff_hz, MAX_HIGH_FRACTION * sfreq),
-                         btype="lowpass", fs=sfreq, output="sos")
-
-
 def unit_state(sos):
     """Per-section filter state for a unit step at steady state.
 

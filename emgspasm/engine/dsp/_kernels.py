@@ -6,8 +6,7 @@ raw samples, (2) runs the enabled second-order sections over the block two
 at a time, with the channels as the innermost loop (independent channels let
 the compiler use SIMD; two sections in one pass let the CPU overlap their
 recursions), (3) computes the artefact band at its decimated rate, and
-(4) rectifies and applies the one-section linear envelope, the TKEO and the
-moving RMS, one short loop each. Each channel sees exactly the same
+(4) computes the TKEO and the moving RMS, one short loop each. Each channel sees exactly the same
 arithmetic in the same order whatever the block or chunk boundaries, so any
 split of a stream gives bit-identical output.
 """
@@ -15,6 +14,7 @@ split of a stream gives bit-identical output.
 import numpy as np
 
 from ..._numba import jit
+from .. import vocabulary
 
 MIN_BLOCK = 64
 MAX_BLOCK = 256
@@ -28,11 +28,9 @@ def block_length(n_channels):
 
 
 # Quality flag bits, one byte per channel and sample.
-FLAG_NONFINITE = np.uint8(1)
-FLAG_CLIPPED = np.uint8(2)
-FLAG_FLAT = np.uint8(4)
-FLAG_LEADS_OFF = np.uint8(8)
-FLAG_GAP = np.uint8(16)
+FLAG_NONFINITE = np.uint8(vocabulary.FLAG_NONFINITE)
+FLAG_CLIPPED = np.uint8(vocabulary.FLAG_CLIPPED)
+FLAG_FLAT = np.uint8(vocabulary.FLAG_FLAT)
 
 # Rows of the per-channel float state.
 F_HOLD = 0      # last finite input sample (used in place of NaN/Inf)
@@ -125,9 +123,9 @@ def _seed(z, zi_unit, first):
 
 @jit
 def chain_kernel(x, scale, sos, enabled, zi_unit, z, lb_decim, lb_sos, lb_on,
-                 lb_zi, lb_z, lb_dec, lp_sos, lp_zi, lp_z, rms_buf, fstate, runs, gstate,
+                 lb_zi, lb_z, lb_dec, rms_buf, fstate, runs, gstate,
                  clip_level, clip_run, flat_run, out_filt, out_lowband,
-                 out_rms, out_lp, out_tkeo, out_flags):
+                 out_rms, out_tkeo, out_flags):
     """Run the whole chain over one chunk.
 
     Parameters
@@ -141,9 +139,6 @@ def chain_kernel(x, scale, sos, enabled, zi_unit, z, lb_decim, lb_sos, lb_on,
         Artefact band of the raw signal: decimation factor, band-pass
         sections at the decimated rate, their enabled mask (all on), unit
         state, live state, and a (MAX_BLOCK, n_channels) work buffer.
-    lp_sos, lp_zi, lp_z
-        Low-pass of the linear envelope (one section), its unit state and
-        live state.
     rms_buf : ndarray, shape (window, n_channels)
         Ring buffer of squared samples.
     fstate, runs, gstate
@@ -151,7 +146,7 @@ def chain_kernel(x, scale, sos, enabled, zi_unit, z, lb_decim, lb_sos, lb_on,
     clip_level, clip_run, flat_run
         Clipping level (V, 0 = off), equal samples at the extreme that mean
         clipping, equal samples that mean a flat channel.
-    out_filt, out_lowband, out_rms, out_lp, out_tkeo, out_flags : ndarray
+    out_filt, out_lowband, out_rms, out_tkeo, out_flags : ndarray
         Outputs of shape (n_samples, n_channels), written in place.
     """
     n_ch, n = x.shape
@@ -161,7 +156,6 @@ def chain_kernel(x, scale, sos, enabled, zi_unit, z, lb_decim, lb_sos, lb_on,
         # every stage works in place on this block of the output arrays
         filt = out_filt[start:start + m]
         low = out_lowband[start:start + m]
-        rect = out_lp[start:start + m]
         _repair_block(x, scale, start, m, fstate, runs, clip_level, clip_run,
                       flat_run, filt, low, out_flags)
         seed = gstate[G_STARTED] == 0
@@ -172,12 +166,7 @@ def chain_kernel(x, scale, sos, enabled, zi_unit, z, lb_decim, lb_sos, lb_on,
         _cascade_block(sos, enabled, z, filt, m)
         _artifact_band_block(low, m, lb_decim, lb_sos, lb_on, lb_z, fstate,
                              gstate, lb_dec)
-        if seed:
-            for c in range(n_ch):
-                rect[0, c] = abs(filt[0, c])
-            _seed(lp_z, lp_zi, rect[0])
-        _envelope_block(filt, start, m, rms_buf, fstate, gstate, lp_sos[0],
-                        lp_z[0, 0], lp_z[0, 1], rect, out_rms, out_tkeo)
+        _envelope_block(filt, start, m, rms_buf, fstate, gstate, out_rms, out_tkeo)
 
 
 @jit
@@ -263,13 +252,11 @@ def _repair_block(x, scale, start, m, fstate, runs, clip_level, clip_run,
 
 
 @jit
-def _envelope_block(filt, start, m, rms_buf, fstate, gstate, lp_sos, lp_z0, lp_z1,
-                    out_lp, out_rms, out_tkeo):
+def _envelope_block(filt, start, m, rms_buf, fstate, gstate, out_rms, out_tkeo):
     # samples outer, channels inner, rows contiguous so the channel loops
     # vectorise; one short loop per stage keeps each loop's arrays few enough
     # for the compiler to prove they do not overlap
     n_ch = filt.shape[1]
-    _lowpass_rectified(filt, m, lp_sos, lp_z0, lp_z1, out_lp)
     # TKEO from the block's own rows; only the first two need the state
     y1 = fstate[F_Y1]
     y2 = fstate[F_Y2]
@@ -291,25 +278,6 @@ def _envelope_block(filt, start, m, rms_buf, fstate, gstate, lp_sos, lp_z0, lp_z
             y2[c] = filt[m - 2, c]
             y1[c] = filt[m - 1, c]
     _moving_rms(filt, start, m, rms_buf, fstate[F_RMS_SUM], gstate, out_rms)
-
-
-@jit
-def _lowpass_rectified(filt, m, lp_sos, lp_z0, lp_z1, out_lp):
-    b0 = lp_sos[0]
-    b1 = lp_sos[1]
-    b2 = lp_sos[2]
-    a1 = lp_sos[4]
-    a2 = lp_sos[5]
-    n_ch = filt.shape[1]
-    for i in range(m):
-        row = filt[i]
-        o_lp = out_lp[i]
-        for c in range(n_ch):
-            r = abs(row[c])
-            e = b0 * r + lp_z0[c]
-            lp_z0[c] = b1 * r - a1 * e + lp_z1[c]
-            lp_z1[c] = b2 * r - a2 * e
-            o_lp[c] = e
 
 
 @jit

@@ -54,6 +54,22 @@ class MainsDecision:
     level_uv: float | None = None
     decided_at_s: float | None = None
 
+    def describe(self):
+        """One line saying what is notched, e.g. ``"50 Hz mains notched (1st, 3rd,
+        5th harmonics), 120 µV"``."""
+        if self.mode == "off":
+            return "mains notch off"
+        if self.mains_hz is None:
+            return ("deciding mains..." if self.decided_at_s is None and self.mode == "auto"
+                    else "no mains found, nothing notched")
+        ordinal = {1: "1st", 2: "2nd", 3: "3rd"}
+        harmonics = ", ".join(ordinal.get(k, f"{k}th") for k in self.harmonics)
+        text = f"{self.mains_hz:g} Hz mains notched ({harmonics} harmonic"
+        text += "s)" if len(self.harmonics) != 1 else ")"
+        if self.level_uv is not None:
+            text += f", {self.level_uv:.0f} µV"
+        return text
+
 
 def probe_frequencies(sfreq):
     """Return the probe frequencies and how they group per candidate.

@@ -1,6 +1,7 @@
 """The configured, stateful DSP chain."""
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -14,57 +15,85 @@ MAX_SFREQ = 100_000.0
 MAX_CHANNELS = 256
 
 
+class SampleMajor(NamedTuple):
+    """The chain's outputs as the kernels write them: one row per sample.
+
+    Every array has shape (n_samples, n_channels); see :class:`ChainOutput`
+    for what each holds.
+    """
+
+    filtered: np.ndarray
+    lowband: np.ndarray
+    rms: np.ndarray
+    tkeo: np.ndarray
+    flags: np.ndarray
+
+
 @dataclass(frozen=True)
 class ChainOutput:
     """What :meth:`DSPChain.process` returns for one chunk.
 
-    Every array has shape (n_channels, n_samples of the chunk).
+    The arrays are stored as the kernels write them (:attr:`by_sample`, one
+    row per sample, which is what the detector reads); the properties show
+    them one row per channel, shaped like the chunk that went in.
 
     Attributes
     ----------
     start : int
         Index of the chunk's first sample in the stream.
-    filtered : ndarray of float64
-        Band-passed and notched signal (V).
-    lowband : ndarray of float64
-        Raw signal in the 2-20 Hz artefact band (V), where pops, motion and
-        ECG show and muscle hardly does. Above 1 kHz it is computed on
-        boxcar averages of ``D`` samples at ``sfreq / D`` (500-1000 Hz) and
-        each value is held for ``D`` samples (see
-        :func:`emgspasm.dsp._design.artifact_band_decimation`).
-    rms : ndarray of float64
-        Moving RMS over ``envelope.rms_window_s`` (V).
-    linear_envelope : ndarray of float64
-        Rectified signal through the ``envelope.lowpass_hz`` low-pass (V).
-    tkeo : ndarray of float64
-        Teager-Kaiser energy of the filtered signal (V^2), one sample late:
-        column ``n`` holds ``y[n-1]**2 - y[n-2] * y[n]``.
-    flags : ndarray of uint8
-        Quality bits: 1 non-finite (replaced by the last finite sample),
-        2 clipped, 4 flat, 8 leads-off, 16 gap (the last two come from the
-        sensor link).
+    by_sample : SampleMajor
+        The outputs, shape (n_samples, n_channels) each.
+    ring_times : tuple of (int, float)
+        ``(stream_index, seconds)``: the amplitude time constant of the
+        chain's slowest ring-down (see :attr:`DSPChain.ring_time_s`) from
+        that sample on. One entry, at ``start``, unless the ``"auto"`` notch
+        decided inside the chunk; then a second entry marks the sample from
+        which the decided notches run.
     """
 
     start: int
-    filtered: np.ndarray
-    lowband: np.ndarray
-    rms: np.ndarray
-    linear_envelope: np.ndarray
-    tkeo: np.ndarray
-    flags: np.ndarray
+    by_sample: SampleMajor
+    ring_times: tuple
 
     @property
     def n_samples(self):
         """Number of samples in the chunk."""
-        return self.filtered.shape[1]
+        return self.by_sample.filtered.shape[0]
 
-    def join(self, later):
-        """This chunk's output followed by the next chunk's, as one output."""
-        if later.start != self.start + self.n_samples:
-            raise ValueError("Chain outputs can only be joined in stream order.")
-        return ChainOutput(self.start, *(
-            np.concatenate([getattr(self, f.name), getattr(later, f.name)], axis=1)
-            for f in fields(self) if f.name != "start"))
+    @property
+    def filtered(self):
+        """Band-passed and notched signal (V), (n_channels, n_samples)."""
+        return self.by_sample.filtered.T
+
+    @property
+    def lowband(self):
+        """Raw signal in the 2-20 Hz artefact band (V), (n_channels, n_samples).
+
+        Pops, motion and ECG show there and muscle hardly does. Above 1 kHz
+        it is computed on boxcar averages of ``D`` samples at ``sfreq / D``
+        (500-1000 Hz) and each value is held for ``D`` samples (see
+        :func:`emgspasm.engine.dsp._design.artifact_band_decimation`).
+        """
+        return self.by_sample.lowband.T
+
+    @property
+    def rms(self):
+        """Moving RMS over ``envelope.rms_window_s`` (V), (n_channels, n_samples)."""
+        return self.by_sample.rms.T
+
+    @property
+    def tkeo(self):
+        """Teager-Kaiser energy of the filtered signal (V^2), one sample late:
+        column ``n`` holds ``y[n-1]**2 - y[n-2] * y[n]``."""
+        return self.by_sample.tkeo.T
+
+    @property
+    def flags(self):
+        """Quality bits (uint8), (n_channels, n_samples): see
+        :mod:`emgspasm.engine.vocabulary` (``FLAG_*``); the chain sets
+        non-finite (replaced by the last finite sample), clipped and flat,
+        and merges the sensor link's leads-off, saturation and gap bits."""
+        return self.by_sample.flags.T
 
 
 class DSPChain:
@@ -81,6 +110,11 @@ class DSPChain:
         sections are used. None means the defaults.
     adc_scale : float | None
         Volts per count, required when chunks are integer ADC counts.
+    mains : MainsDecision | None
+        With ``filters.notch = "auto"``: a decision already taken (by an
+        earlier pass over the same recording, see :attr:`mains`), so the
+        chain notches exactly what that pass notched from the first sample
+        instead of deciding again.
 
     Notes
     -----
@@ -101,7 +135,7 @@ class DSPChain:
     (2, 200)
     """
 
-    def __init__(self, sfreq, ch_names, config=None, *, adc_scale=None):
+    def __init__(self, sfreq, ch_names, config=None, *, adc_scale=None, mains=None):
         self.sfreq = check_number("sfreq", sfreq, MIN_SFREQ, MAX_SFREQ)
         self.ch_names = _check_channels(ch_names)
         if config is None:
@@ -123,24 +157,27 @@ class DSPChain:
             candidates = ()
         else:
             candidates = (float(filt.notch),)
-        for mains in candidates:
-            banks[mains] = _design.notch_sos(self.sfreq, mains, filt.notch_q,
-                                             filt.notch_harmonics)
+        for candidate in candidates:
+            banks[candidate] = _design.notch_sos(self.sfreq, candidate, filt.notch_q,
+                                                 filt.notch_harmonics)
         self._sos = np.vstack([bp] + [sos for sos, _ in banks.values()])
         self._bank_rows = {}
         row = len(bp)
-        for mains, (sos, freqs) in banks.items():
-            self._bank_rows[mains] = (row, row + len(sos), freqs)
+        for candidate, (sos, freqs) in banks.items():
+            self._bank_rows[candidate] = (row, row + len(sos), freqs)
             row += len(sos)
         self._zi_unit = _design.unit_state(self._sos)
         self._lb_decim = _design.artifact_band_decimation(self.sfreq)
         self._lb_sos = _design.artifact_band_sos(self.sfreq)
         self._lb_on = np.ones(len(self._lb_sos), dtype=np.uint8)
         self._lb_zi = _design.unit_state(self._lb_sos)
-        self._lp_sos = _design.lowpass_sos(self.sfreq, config.envelope.lowpass_hz)
-        self._lp_zi = _design.unit_state(self._lp_sos)
         self._rms_window = max(1, round(config.envelope.rms_window_s * self.sfreq))
         self._flat_run = max(2, round(config.quality.flat_s * self.sfreq))
+        if mains is not None and (filt.notch != "auto" or mains.mode != "auto"
+                                  or mains.mains_hz not in (None, *_design.MAINS_CHOICES)):
+            raise invalid("mains", "a decision of the 'auto' notch, with "
+                          "filters.notch = 'auto'", mains)
+        self._given_mains = mains
         if filt.notch == "auto":
             self._probe_total = max(16, round(filt.notch_auto_s * self.sfreq))
             self._probe_freqs, self._probe_groups = _mains.probe_frequencies(
@@ -168,11 +205,6 @@ class DSPChain:
         return filt.notch_q / (np.pi * self.mains.mains_hz)
 
     @property
-    def samples_to_decision(self):
-        """Samples still to come before ``notch = "auto"`` decides (0 once decided)."""
-        return 0 if self._decided else self._probe_total - self._seen
-
-    @property
     def samples_seen(self):
         """Samples processed since construction or the last :meth:`reset`."""
         return self._seen
@@ -196,14 +228,16 @@ class DSPChain:
         self._z = np.zeros((n_sec, 2, n_ch))
         self._lb_z = np.zeros((len(self._lb_sos), 2, n_ch))
         self._lb_dec = np.zeros((_kernels.MAX_BLOCK, n_ch))
-        self._lp_z = np.zeros((len(self._lp_sos), 2, n_ch))
         self._rms_buf = np.zeros((self._rms_window, n_ch))
         self._fstate = np.zeros((_kernels.N_FSTATE, n_ch))
         self._runs = np.zeros(n_ch, dtype=np.int64)
         self._gstate = np.zeros(_kernels.N_GSTATE, dtype=np.int64)
         self._seen = 0
         notch = self.config.filters.notch
-        if notch == "auto":
+        if self._given_mains is not None:
+            self.mains = self._given_mains
+            self._enable_decided()
+        elif notch == "auto":
             self._decided = False
             self._probe_acc = np.zeros((len(self._probe_freqs), 2, n_ch))
             angle = 2 * np.pi * self._probe_freqs / self.sfreq
@@ -242,8 +276,9 @@ class DSPChain:
         x, scale = self._check_chunk(chunk)
         n = x.shape[1]
         shape = (n, self.n_channels)
-        outs = [np.empty(shape) for _ in range(5)] + [
+        outs = [np.empty(shape) for _ in range(4)] + [
             np.empty(shape, dtype=np.uint8)]
+        ring_times = [(self._seen, self.ring_time_s)]
         done = 0
         while not self._decided and done < n:
             used = _kernels.mains_probe_kernel(
@@ -256,6 +291,8 @@ class DSPChain:
             self._seen += used
             if self._seen >= self._probe_total:
                 self._apply_decision()
+                if done < n:
+                    ring_times.append((self._seen, self.ring_time_s))
         if done < n:
             self._run(x[:, done:], scale, [o[done:] for o in outs])
             self._seen += n - done
@@ -266,13 +303,12 @@ class DSPChain:
                     f"Invalid shape for the 'flags' parameter. Expected {x.shape} "
                     f"(the chunk's), got {link.shape}.")
             outs[-1] |= link.T
-        return ChainOutput(self._seen - n, *(o.T for o in outs))
+        return ChainOutput(self._seen - n, SampleMajor(*outs), tuple(ring_times))
 
     def state(self):
         """Return a copy of the complete filter state (for tests and checks)."""
         return {
             "z": self._z.copy(), "lb_z": self._lb_z.copy(),
-            "lp_z": self._lp_z.copy(),
             "rms_buf": self._rms_buf.copy(), "fstate": self._fstate.copy(),
             "runs": self._runs.copy(), "gstate": self._gstate.copy(),
             "enabled": self._enabled.copy(), "seen": self._seen,
@@ -283,13 +319,16 @@ class DSPChain:
         _kernels.chain_kernel(
             x, scale, self._sos, self._enabled, self._zi_unit, self._z,
             self._lb_decim, self._lb_sos, self._lb_on, self._lb_zi, self._lb_z,
-            self._lb_dec, self._lp_sos,
-            self._lp_zi, self._lp_z, self._rms_buf, self._fstate, self._runs, self._gstate,
+            self._lb_dec, self._rms_buf, self._fstate, self._runs, self._gstate,
             q.clip_level_v, q.clip_run, self._flat_run, *outs)
 
     def _apply_decision(self):
         self.mains = _mains.decide(self._probe_acc, self._probe_groups,
                                    self._probe_total, self._seen / self.sfreq)
+        self._enable_decided()
+
+    def _enable_decided(self):
+        """Notch what :attr:`mains` decided, nothing else."""
         for mains, (first, last, _) in self._bank_rows.items():
             self._enabled[first:last] = 0
             if mains == self.mains.mains_hz:

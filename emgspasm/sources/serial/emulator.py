@@ -2,7 +2,7 @@
 
 The emulator opens a pseudo-terminal, points a stable symlink at its slave
 end (the "port"), and writes frames at real-time pace in one of the three
-protocols, from the simulator (true events logged) or from a recorded file.
+protocols, from any array of samples (a simulation or a recorded file).
 It answers commands (emgspasm IDENTIFY/START/STOP, Cyton ``b``/``s``) and
 injects faults on request: corrupted bytes, dropped frames, a pause, and a
 disconnect (the pseudo-terminal goes away and comes back under the same
@@ -19,13 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ...engine.events import write_events_tsv
-from .protocols import ascii as ascii_proto
-from .protocols import cyton
-from .protocols import emgspasm as P
-
-#: Volts per count the emulator uses for each protocol.
-SCALES = {"emgspasm": 2e-8, "ascii": 1e-6}
+from . import protocols
 
 
 @dataclass(frozen=True)
@@ -62,11 +56,13 @@ class Emulator:
     data : ndarray, shape (n_channels, n_samples)
         Volts.
     sfreq : float
-    protocol : {"emgspasm", "cyton", "ascii"}
+    protocol : str
+        One of :data:`~emgspasm.sources.serial.protocols.NAMES`; the
+        protocol's device side encodes the frames and answers commands.
     port : str | Path | None
         Path of the symlink to create (default: a temporary name).
     frame_samples : int
-        Samples per frame (emgspasm protocol).
+        Samples per frame, for protocols that frame several (emgspasm).
     faults : Faults
     speed : float
         1 = real time.
@@ -84,12 +80,8 @@ class Emulator:
         self.protocol = protocol
         self.port = str(port or Path(os.environ.get("TMPDIR", "/tmp")) /
                         f"emgspasm-emulator-{os.getpid()}-{id(self):x}")
-        self.frame_samples = 1 if protocol in ("cyton", "ascii") else int(frame_samples)
-        if protocol == "cyton":
-            self.data = self.data[:cyton.N_CHANNELS]
-            if self.data.shape[0] < cyton.N_CHANNELS:
-                pad = np.zeros((cyton.N_CHANNELS - self.data.shape[0], self.data.shape[1]))
-                self.data = np.vstack([self.data, pad])
+        self.device = protocols.get(protocol).make_device(
+            self.data.shape[0], self.sfreq, frame_samples)
         self.faults = faults
         self.speed = speed
         self.on_write = on_write
@@ -97,23 +89,12 @@ class Emulator:
         self.dropped_frames = 0
         self.corrupted_frames = 0
         # an emgspasm device waits for START, a Cyton for "b"; a sketch just prints
-        self.streaming = protocol == "ascii"
+        self.streaming = self.device.streams_on_open
         self._rng = np.random.default_rng(seed)
         self._stop = threading.Event()
         self.done = threading.Event()
         self._thread = None
         self._master = self._slave = None
-        self._seq = 0
-
-    @classmethod
-    def from_simulation(cls, recording, protocol="emgspasm", truth_path=None, **kwargs):
-        """An emulator streaming a :class:`~emgspasm.sim.SimulatedRecording`.
-
-        ``truth_path`` receives the true events as ``events.tsv``.
-        """
-        if truth_path:
-            write_events_tsv(recording.events, truth_path)
-        return cls(recording.data, recording.sfreq, protocol, **kwargs)
 
     # -- the pseudo-terminal ----------------------------------------------
 
@@ -152,27 +133,7 @@ class Emulator:
         if os.path.lexists(self.port):
             os.unlink(self.port)
 
-    def wait(self, timeout=None):
-        """Wait until everything was sent."""
-        return self.done.wait(timeout)
-
     # -- streaming ----------------------------------------------------------
-
-    def _encode(self, start, stop):
-        block = self.data[:, start:stop].T
-        if self.protocol == "emgspasm":
-            counts = np.round(block / SCALES["emgspasm"])
-            frame = P.encode_data(counts, self._seq, int(self.sfreq), P.FMT_INT24,
-                                  SCALES["emgspasm"])
-            self._seq = (self._seq + 1) & 0xFFFF
-            return frame
-        if self.protocol == "cyton":
-            counts = np.round(block / cyton.volts_per_count(24))
-            frame = cyton.encode(counts, self._seq)
-            self._seq = (self._seq + 1) & 0xFF
-            return frame
-        counts = np.round(block / SCALES["ascii"])
-        return ascii_proto.encode(counts, leads_off=np.isnan(block).any(axis=1))
 
     def _commands(self):
         try:
@@ -182,22 +143,11 @@ class Emulator:
             data = os.read(self._master, 4096)
         except OSError:
             return
-        if self.protocol == "cyton":
-            if b"b" in data:
-                self.streaming = True
-            if b"s" in data:
-                self.streaming = False
-            return
-        frames, _, _ = P.parse_frames(bytearray(data))
-        for ftype, _ in frames:
-            if ftype == P.T_START:
-                self.streaming = True
-            elif ftype == P.T_STOP:
-                self.streaming = False
-            elif ftype == P.T_IDENTIFY:
-                self._write(P.encode_ident(
-                    f"name=emgspasm-emulator;fw=1;channels={self.data.shape[0]};"
-                    f"rate={int(self.sfreq)};format=int24"))
+        streaming, reply = self.device.answer(data)
+        if streaming is not None:
+            self.streaming = streaming
+        if reply:
+            self._write(reply)
 
     def _write(self, payload):
         view = memoryview(payload)
@@ -214,7 +164,7 @@ class Emulator:
 
     def _run(self):
         n = self.data.shape[1]
-        step = self.frame_samples
+        step = self.device.frame_samples
         f = self.faults
         t0 = None  # set when streaming (re)starts
         paused = 0.0
@@ -227,7 +177,7 @@ class Emulator:
                     self._stop.wait(f.disconnect_s / max(self.speed, 1e-9))
                     self._open_pty()
                     start += int(f.disconnect_s * self.sfreq)
-                    self._seq = (self._seq + int(f.disconnect_s * self.sfreq) // step) & 0xFFFF
+                    self.device.skip(int(f.disconnect_s * self.sfreq) // step)
                     f = Faults(f.corrupt_rate, f.drop_rate, f.pause_at_s, f.pause_s)
                     continue
                 if 0 <= f.pause_at_s <= stream_t and f.pause_s > 0:
@@ -249,7 +199,7 @@ class Emulator:
                     if delay > 0:
                         self._stop.wait(delay)
                 stop = min(n, start + step)
-                payload = self._encode(start, stop)
+                payload = self.device.encode(self.data[:, start:stop].T)
                 if self._rng.random() < f.drop_rate:
                     self.dropped_frames += 1
                 else:

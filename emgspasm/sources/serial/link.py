@@ -13,10 +13,8 @@ import threading
 import time
 from dataclasses import dataclass
 
-import numpy as np
-
+from ...engine.block import Block
 from ...errors import DeviceError
-from .blocks import Block
 
 #: Backoff between reconnection attempts (s): doubles up to the maximum.
 BACKOFF_START_S, BACKOFF_MAX_S = 0.2, 5.0
@@ -98,7 +96,6 @@ class SerialLink:
         self.reconnect = reconnect
         self.queue = queue.Queue()
         self.decoder = None
-        self.reconnects = 0
         self.lost_samples = 0
         self._stop = threading.Event()
         self._thread = None
@@ -128,11 +125,6 @@ class SerialLink:
         """Send bytes to the sensor (commands)."""
         if self._serial is not None:
             self._serial.write(data)
-
-    def identify(self):
-        """Ask an emgspasm-protocol device to identify itself (answer in ``decoder.ident``)."""
-        from .protocols.emgspasm import T_IDENTIFY, encode_command
-        self.write(encode_command(T_IDENTIFY))
 
     def _connected(self):
         previous = self.decoder
@@ -175,7 +167,6 @@ class SerialLink:
                 self.queue.put(LinkEvent("error", str(err), time.monotonic()))
                 delay = min(BACKOFF_MAX_S, delay * 2)
                 continue
-            self.reconnects += 1
             self.decoder.stats.reconnects += 1
             sfreq = getattr(self.decoder, "sfreq", None)
             n_ch = getattr(self.decoder, "n_channels", None)
@@ -197,11 +188,3 @@ def drain(link, timeout):
             items.append(link.queue.get_nowait())
     except queue.Empty:
         return items
-
-
-def merge_blocks(blocks):
-    """Concatenate consecutive blocks (same channel count) into one."""
-    if len(blocks) == 1:
-        return blocks[0]
-    return Block(np.concatenate([b.data for b in blocks], axis=1),
-                 np.concatenate([b.flags for b in blocks], axis=1))

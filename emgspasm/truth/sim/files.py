@@ -5,7 +5,7 @@ from pathlib import Path
 import numpy as np
 
 from ...errors import InputFileError
-from ...engine.events import write_events_tsv
+from ...outputs.events_table import write_events_tsv
 
 #: EDF stores 16-bit samples; MNE gives EMG in uV. +/-20 mV keeps pops and
 #: motion unclipped at a 0.6 uV step (0.18 uV RMS quantisation noise).

@@ -12,8 +12,9 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from ..._check import check_number
-from ...engine.events import (ARTIFACT_ECG, ARTIFACT_MOTION, ARTIFACT_POP, BURST,
-                      FASCICULATION, SPASM, Event)
+from ...engine.events import Event
+from ...engine.vocabulary import (ARTIFACT_ECG, ARTIFACT_MOTION, ARTIFACT_POP, BURST,
+                                  FASCICULATION, SPASM)
 from . import _muscle, _nuisance
 
 #: A fasciculation is isolated: no other activity this close (Mills 2011).

@@ -12,8 +12,11 @@ import time
 
 import numpy as np
 
-from ....engine.dsp._kernels import FLAG_LEADS_OFF
-from ..blocks import Block, DecoderStats
+from ....engine.block import Block
+from ....engine.vocabulary import FLAG_LEADS_OFF
+from ....errors import ConfigError
+from ..stats import DecoderStats
+from . import Protocol
 
 _NUMBER = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
 #: Sampling rates a sketch is likely to run at; an estimate within 5 % snaps.
@@ -46,8 +49,6 @@ class AsciiDecoder:
     clock : callable
         Monotonic clock for the rate estimate.
     """
-
-    name = "ascii"
 
     def __init__(self, scale, sfreq=None, n_channels=None, clock=time.monotonic):
         self.stats = DecoderStats()
@@ -118,19 +119,48 @@ class AsciiDecoder:
         return out
 
 
-def make_decoder(protocol, *, scale=None, sfreq=None, gain=24):
-    """The decoder for ``protocol`` (``emgspasm``, ``cyton`` or ``ascii``)."""
-    from ...._check import check_option
-    from .cyton import CytonDecoder
-    from .emgspasm import ProtocolDecoder
-    check_option("protocol", protocol, ("emgspasm", "cyton", "ascii"))
-    if protocol == "emgspasm":
-        return ProtocolDecoder()
-    if protocol == "cyton":
-        return CytonDecoder(gain)
+def _make_decoder(scale=None, sfreq=None):
     if scale is None:
-        from ....errors import ConfigError
         raise ConfigError("ASCII sensors print ADC counts: give volts per count "
                           "with --adc-scale (e.g. 5 / 1024 / 1100 for a 10-bit "
                           "Arduino and an AD8232).")
     return AsciiDecoder(scale, sfreq)
+
+
+#: Volts per printed count of the emulated sketch.
+DEVICE_SCALE = 1e-6
+
+
+class Device:
+    """A sketch's side, for the emulator: prints from power-up, one line per
+    sample, ``!`` while the leads are off (NaN samples)."""
+
+    streams_on_open = True
+
+    def __init__(self, n_channels, sfreq, frame_samples=1):
+        self.n_channels = n_channels
+        self.sfreq = sfreq
+        self.frame_samples = 1
+
+    def encode(self, block):
+        """Lines of ``block`` (volts, n_samples x n_channels)."""
+        return encode(np.round(block / DEVICE_SCALE), leads_off=np.isnan(block).any(axis=1))
+
+    def skip(self, n_frames):
+        """A sketch keeps no count of what it printed."""
+
+    def answer(self, data):
+        """A sketch does not listen."""
+        return None, b""
+
+
+PROTOCOL = Protocol(
+    name="ascii",
+    summary="numeric text lines (Arduino sketches with MyoWare or AD8232 sensors)",
+    baudrate=115200,
+    start_command=None,
+    stop_command=None,
+    identify_command=None,
+    make_decoder=_make_decoder,
+    make_device=Device,
+)

@@ -8,7 +8,9 @@ baud; ``b`` starts and ``s`` stops the stream. Volts per count
 
 import numpy as np
 
-from ..blocks import Block, DecoderStats
+from ....engine.block import Block
+from ..stats import DecoderStats
+from . import Protocol
 
 PACKET = 33
 HEADER = 0xA0
@@ -41,8 +43,6 @@ def encode(counts, first_counter=0):
 
 class CytonDecoder:
     """Stateful, garbage-tolerant Cyton decoder (vectorised over packets)."""
-
-    name = "cyton"
 
     def __init__(self, gain=24):
         self.stats = DecoderStats()
@@ -106,3 +106,49 @@ class CytonDecoder:
         self._next = int((counters[-1] + 1) & 0xFF)
         self.stats.frames += len(counters)
         return out
+
+
+class Device:
+    """The board's side, for the emulator: 8 channels (missing ones zero),
+    one packet per sample, streaming between ``b`` and ``s``."""
+
+    streams_on_open = False
+
+    def __init__(self, n_channels, sfreq, frame_samples=1):
+        self.n_channels = N_CHANNELS
+        self.sfreq = sfreq
+        self.frame_samples = 1
+        self._counter = 0
+
+    def encode(self, block):
+        """Packets of ``block`` (volts, n_samples x up to 8 channels)."""
+        counts = np.zeros((block.shape[0], N_CHANNELS))
+        counts[:, :block.shape[1]] = np.round(block[:, :N_CHANNELS] / volts_per_count(24))
+        packets = encode(counts, self._counter)
+        self._counter = (self._counter + block.shape[0]) & 0xFF
+        return packets
+
+    def skip(self, n_frames):
+        """Packets that were never sent."""
+        self._counter = (self._counter + n_frames) & 0xFF
+
+    def answer(self, data):
+        """``b`` starts the stream, ``s`` stops it; nothing is sent back."""
+        streaming = None
+        if START in data:
+            streaming = True
+        if STOP in data:
+            streaming = False
+        return streaming, b""
+
+
+PROTOCOL = Protocol(
+    name="cyton",
+    summary="OpenBCI Cyton 33-byte packets, 8 channels at 250 Hz",
+    baudrate=BAUD,
+    start_command=START,
+    stop_command=STOP,
+    identify_command=None,
+    make_decoder=lambda scale=None, sfreq=None: CytonDecoder(),
+    make_device=Device,
+)

@@ -11,8 +11,11 @@ import struct
 
 import numpy as np
 
+from ....engine.block import Block
+from ....engine.vocabulary import FLAG_CLIPPED, FLAG_LEADS_OFF
 from ....errors import FrameError
-from ..blocks import Block, DecoderStats
+from ..stats import DecoderStats
+from . import Protocol
 
 SYNC = b"\xa5\x5a"
 VERSION = 1
@@ -185,12 +188,10 @@ class ProtocolDecoder:
     """Stateful decoder of the emgspasm protocol.
 
     Feed it bytes as they arrive with :meth:`feed`; it returns
-    :class:`~emgspasm.live.decoding.Block` objects. A sequence jump of *k*
+    :class:`~emgspasm.engine.block.Block` objects. A sequence jump of *k*
     frames becomes a block of NaN samples flagged as a gap, so time is never
     closed up.
     """
-
-    name = "emgspasm"
 
     def __init__(self):
         self.stats = DecoderStats()
@@ -244,10 +245,65 @@ class ProtocolDecoder:
         self.status = fields["status"]
         if mask:
             off = [(mask >> c) & 1 for c in range(n_ch)]
-            flags[np.array(off, bool)] |= 8
+            flags[np.array(off, bool)] |= FLAG_LEADS_OFF
         elif self.status & STATUS_LEADS_OFF:
-            flags |= 8  # a device without a per-channel mask: all channels
+            flags |= FLAG_LEADS_OFF  # a device without a per-channel mask: all channels
         if self.status & STATUS_SATURATION:
-            flags |= 2
+            flags |= FLAG_CLIPPED
         out.append(Block(volts.T.copy(), flags))
         return out
+
+
+#: Volts per count of the emulated device (int24 samples).
+DEVICE_SCALE = 2e-8
+
+
+class Device:
+    """The sensor's side, for the emulator: int24 DATA frames once STARTed,
+    an IDENT frame when asked."""
+
+    streams_on_open = False
+
+    def __init__(self, n_channels, sfreq, frame_samples=10):
+        self.n_channels = n_channels
+        self.sfreq = sfreq
+        self.frame_samples = int(frame_samples)
+        self._seq = 0
+
+    def encode(self, block):
+        """One DATA frame of ``block`` (volts, n_samples x n_channels)."""
+        counts = np.round(block / DEVICE_SCALE)
+        frame_ = encode_data(counts, self._seq, int(self.sfreq), FMT_INT24, DEVICE_SCALE)
+        self._seq = (self._seq + 1) & 0xFFFF
+        return frame_
+
+    def skip(self, n_frames):
+        """Frames that were never sent (the device was unplugged)."""
+        self._seq = (self._seq + n_frames) & 0xFFFF
+
+    def answer(self, data):
+        """React to bytes from the host: ``(streaming or None, reply bytes)``."""
+        streaming, reply = None, b""
+        frames, _, _ = parse_frames(bytearray(data))
+        for ftype, _ in frames:
+            if ftype == T_START:
+                streaming = True
+            elif ftype == T_STOP:
+                streaming = False
+            elif ftype == T_IDENTIFY:
+                reply += encode_ident(
+                    f"name=emgspasm-emulator;fw=1;channels={self.n_channels};"
+                    f"rate={int(self.sfreq)};format=int24")
+        return streaming, reply
+
+
+PROTOCOL = Protocol(
+    name="emgspasm",
+    summary="framed binary packets with CRC (firmware_interface/PROTOCOL.md)",
+    baudrate=115200,
+    start_command=encode_command(T_START),
+    stop_command=encode_command(T_STOP),
+    identify_command=encode_command(T_IDENTIFY),
+    make_decoder=lambda scale=None, sfreq=None: ProtocolDecoder(),
+    make_device=Device,
+)

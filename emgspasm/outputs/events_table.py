@@ -1,0 +1,121 @@
+"""The BIDS-compatible events table (``events.tsv``) and its JSON sidecar."""
+
+import csv
+import json
+import math
+from dataclasses import asdict, fields
+
+from .. import __version__
+from ..engine.events import Event
+
+# Column order of events.tsv: BIDS requires onset and duration first.
+TSV_COLUMNS = ("onset", "duration", "trial_type", "channel", "subtype",
+               "peak_uv", "confidence", "detected_at", "snr")
+_FIELD_OF_COLUMN = {"trial_type": "label"}
+
+
+def _format(value):
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "n/a"
+    if isinstance(value, float):
+        return f"{value:.6f}".rstrip("0").rstrip(".") or "0"
+    return str(value)
+
+
+def write_events_tsv(events, path):
+    """Write events as a BIDS ``events.tsv`` (``n/a`` where empty).
+
+    Parameters
+    ----------
+    events : iterable of Event
+    path : str or Path
+    """
+    rows = sorted(events, key=lambda e: (e.onset, e.channel, e.label))
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        fh.write("\t".join(TSV_COLUMNS) + "\n")
+        for ev in rows:
+            record = asdict(ev)
+            fh.write("\t".join(
+                _format(record[_FIELD_OF_COLUMN.get(col, col)])
+                for col in TSV_COLUMNS) + "\n")
+
+
+def read_events_tsv(path):
+    """Read an ``events.tsv`` written by :func:`write_events_tsv`.
+
+    Returns
+    -------
+    events : list of Event
+    """
+    names = {f.name: f.type for f in fields(Event)}
+    out = []
+    with open(path, newline="", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh, delimiter="\t"):
+            kwargs = {}
+            for col, text in row.items():
+                name = _FIELD_OF_COLUMN.get(col, col)
+                if name not in names or text == "n/a":
+                    continue
+                kwargs[name] = text if name in ("label", "channel", "subtype") \
+                    else float(text)
+            out.append(Event(**kwargs))
+    return out
+
+
+_COLUMN_DOCS = {
+    "onset": {"Description": "Start of the event from the start of the recording",
+              "Units": "s"},
+    "duration": {"Description": "Length of the event", "Units": "s"},
+    "trial_type": {
+        "Description": "What the event is",
+        "Levels": {
+            "fasciculation": "isolated discharge of a single motor unit",
+            "spasm": "involuntary contraction sustained >= detector.min_spasm_s",
+            "burst": "short multi-unit burst (e.g. a myoclonic jerk)",
+            "artifact_pop": "electrode pop (not muscle)",
+            "artifact_motion": "motion artefact (not muscle)",
+            "artifact_ecg": "ECG complex bleeding into the EMG (not muscle)",
+            "BAD_<reason>": "unusable signal: clipped, flat, nonfinite, leads_off, gap",
+        }},
+    "channel": {"Description": "Channel the event was found on"},
+    "subtype": {"Description": "tonic/clonic/mixed for spasms, single/doublet "
+                               "for fasciculations, flag names for BAD_ stretches"},
+    "peak_uv": {"Description": "Largest absolute filtered amplitude in the event",
+                "Units": "uV"},
+    "confidence": {"Description": "0 at the detection threshold, 0.5 at twice it, "
+                                  "0.9 at ten times"},
+    "detected_at": {"Description": "Stream time at which the detector committed "
+                                   "to the event and its label", "Units": "s"},
+    "snr": {"Description": "Peak detection envelope over the channel's noise RMS"},
+}
+
+
+def write_events_sidecar(path, config, recording=None):
+    """Write the ``events.json`` sidecar: what each column means, the
+    configuration, the software version and what is known of the recording.
+
+    Parameters
+    ----------
+    path : str or Path
+    config : Config
+    recording : dict | None
+        Facts about the analysed recording (file, rate, channels, mains).
+    """
+    sidecar = {col: _COLUMN_DOCS[col] for col in TSV_COLUMNS}
+    sidecar["GeneratedBy"] = [{"Name": "emgspasm", "Version": __version__}]
+    sidecar["Configuration"] = config.to_dict()
+    if recording is not None:
+        sidecar["Recording"] = recording
+    with open(path, "w", encoding="utf-8") as fh:
+        json.dump(sidecar, fh, indent=2, default=json_default)
+
+
+def json_default(value):
+    """``json.dump`` helper for the numpy scalars and paths results carry."""
+    import numpy as np
+    from pathlib import Path
+    if isinstance(value, (np.floating, np.integer)):
+        return value.item()
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"cannot serialise {type(value).__name__}")
