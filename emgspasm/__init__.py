@@ -1,5 +1,11 @@
 """emgspasm: real-time detection of spasms and fasciculations in surface EMG.
 
+The code follows the data: ``sources`` (recorded files, sensors on a serial
+port) feed the ``engine`` (configuration, DSP chain, detector, events), whose
+results go to ``outputs`` (event tables, session recordings, annotations,
+summaries, reports); ``apps`` are the command line, batch analysis, live
+monitoring and the demo; ``truth`` holds the simulators and the scorer.
+
 Importing the package is cheap: numba kernels, scipy, MNE, pyserial and
 matplotlib load only when the code that needs them runs. The public names
 below are resolved on first use.
@@ -11,6 +17,11 @@ __version__ = "0.1.0"
 
 _PUBLIC = {
     "Config": "emgspasm.engine.config",
+    "Engine": "emgspasm.engine.streaming",
+    "Step": "emgspasm.engine.streaming",
+    "Block": "emgspasm.engine.block",
+    "Event": "emgspasm.engine.events",
+    "Notice": "emgspasm.engine.events",
     "DSPChain": "emgspasm.engine.dsp.chain",
     "ChainOutput": "emgspasm.engine.dsp.chain",
     "EmgSpasmError": "emgspasm.errors",

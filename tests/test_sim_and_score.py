@@ -5,7 +5,8 @@ import pytest
 
 from emgspasm.errors import ConfigError
 from emgspasm.truth.evaluate import benchmark_set, evaluate, format_table
-from emgspasm.engine.events import Event
+from emgspasm.engine.events import Event, Notice
+from emgspasm.engine.streaming import run
 from emgspasm.truth.score import score
 from emgspasm.truth.sim import Scenario, simulate
 from emgspasm.truth.sim._muscle import muap
@@ -72,10 +73,72 @@ def test_scorer_counts_and_errors():
     assert sp.latency == pytest.approx([0.4])
 
 
-def test_quick_evaluation_runs_and_meets_its_floor():
+def test_matching_is_one_to_one_and_prefers_the_closest():
+    truth = [Event(1.000, 0.01, "fasciculation", "A"),
+             Event(1.030, 0.01, "fasciculation", "A"),
+             Event(10.0, 4.0, "spasm", "A", "clonic"),
+             Event(15.0, 1.0, "spasm", "A", "tonic")]
+    found = [Event(1.028, 0.01, "fasciculation", "A"),   # closest to the second
+             Event(1.010, 0.01, "fasciculation", "A"),   # then the first
+             Event(1.040, 0.01, "fasciculation", "A"),   # nothing left to match
+             Event(9.5, 2.0, "spasm", "A", "clonic"),    # 1.5 s overlap
+             Event(11.8, 4.0, "spasm", "A", "mixed")]    # 2.2 s: the better match
+    s = score(truth, found, 3600.0)
+    f = s.classes["fasciculation"]
+    assert (f.tp, f.fp, f.fn) == (2, 1, 0)
+    assert sorted(f.onset_err) == pytest.approx([0.002, 0.010])
+    sp = s.classes["spasm"]
+    # the long true spasm takes the larger overlap; the other detection
+    # overlaps nothing left, and the short true spasm is missed
+    assert (sp.tp, sp.fp, sp.fn, sp.subtype_hits) == (1, 1, 1, 0)
+    assert sp.onset_err == pytest.approx([1.8])
+    assert s.hours == pytest.approx(1.0) and s.quiet_hours == 0.0
+
+
+def test_notices_give_provisional_latency_and_withdrawals():
+    truth = [Event(5.0, 3.0, "spasm", "A", "tonic")]
+    withdrawn = Event(4.9, 0.01, "fasciculation", "A")
+    notices = [Notice("burst_start", "A", 5.04, 4.98),
+               Notice("burst_start", "A", 5.30, 5.25),
+               Notice("burst_start", "B", 5.01, 5.0),       # another channel
+               Notice("event", "A", 4.92, 4.9, withdrawn),
+               Notice("event_retract", "A", 4.95, 4.9, withdrawn)]
+    s = score(truth, [Event(5.0, 3.0, "spasm", "A", "tonic", detected_at=5.3)],
+              60.0, notices)
+    assert s.classes["spasm"].provisional_latency == pytest.approx([0.04])
+    assert s.classes["fasciculation"].withdrawn == 1
+    assert s.classes["spasm"].latency == pytest.approx([0.3])
+
+
+def test_quiet_recording_counts_its_false_spasms():
+    s = score([Event(3.0, 0.08, "artifact_ecg", "A")],
+              [Event(20.0, 2.0, "spasm", "A", "tonic")], 1800.0)
+    assert s.quiet_hours == pytest.approx(0.5) and s.quiet_false_spasms == 1
+    assert s.quiet_false_spasms_per_hour == pytest.approx(2.0)
+
+
+def test_evaluation_adds_up_the_recordings_and_meets_the_targets():
     cases = [c for c in benchmark_set(quick=True) if c.group != "quiet"][:2]
     scores = evaluate(cases)
+    # the groups' counts are the recordings' own scores, added up
+    expected = {label: [0, 0, 0] for label in ("fasciculation", "spasm", "burst")}
+    for case in cases:
+        rec = simulate(case.scenario)
+        events, notices = run(rec.data, rec.sfreq, rec.ch_names)
+        own = score(rec.events, events, rec.duration_s * len(rec.ch_names), notices)
+        for label, counts in expected.items():
+            cs = own.classes[label]
+            counts[0] += cs.tp
+            counts[1] += cs.fp
+            counts[2] += cs.fn
+    for label, counts in expected.items():
+        cs = scores["wearable"].classes[label]
+        assert [cs.tp, cs.fp, cs.fn] == counts
+        assert scores["wearable+quiet"].classes[label].tp == counts[0]
     table = format_table(scores)
-    assert "| wearable | spasm |" in table
-    assert scores["wearable"].classes["spasm"].f1 > 0.8
-    assert scores["wearable"].classes["fasciculation"].f1 > 0.8
+    assert "| wearable | spasm |" in table and "| wearable | fasciculation |" in table
+    # the project's targets on this small set (fasciculation recall is
+    # measured on the full set: a few missed discharges move it here)
+    assert scores["wearable"].classes["spasm"].f1 >= 0.97
+    assert scores["wearable"].classes["fasciculation"].precision >= 0.95
+    assert scores["wearable"].classes["fasciculation"].f1 >= 0.9
