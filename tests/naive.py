@@ -86,3 +86,122 @@ def tkeo(y):
     """Teager-Kaiser energy, one sample late: y[n-1]^2 - y[n-2] y[n]."""
     padded = np.concatenate([np.zeros((y.shape[0], 2)), y], axis=1)
     return padded[:, 1:-1] ** 2 - padded[:, :-2] * padded[:, 2:]
+
+
+def burst_records(y, lowband, tkeo, flags, p, mod_sos):
+    """The detector kernel's records for one channel, the plain way.
+
+    The detection envelope is a moving mean of squares computed with a
+    cumulative sum, the 3-8 Hz band by scipy, and the burst state machine is
+    written out sample by sample as the kernel's docstring describes it.
+
+    Parameters
+    ----------
+    y, lowband, tkeo : ndarray, shape (n,)
+    flags : ndarray of uint8, shape (n,)
+    p : a PARAMS row (with ``ring_decay`` set)
+    mod_sos : ndarray, shape (1, 6)
+
+    Returns
+    -------
+    records : list of dict
+        In the order the kernel writes them.
+    """
+    n = len(y)
+    window, short = int(p["window"]), int(p["short"])
+    sq = np.concatenate([np.zeros(window), y ** 2])
+    csum = np.cumsum(sq)
+    e2 = np.maximum((csum[window:] - csum[:-window]), 0.0) / window
+    e_short_sum = csum[window:] - csum[window - short:-short]
+    env = np.sqrt(e2)
+    bp = signal.sosfilt(mod_sos, env)
+    warm_end = 10.0 * p["warm_n"]
+    noise_q, nupd, ring = 0.0, 0.0, 0.0
+    active, rise, last, quiet, ended, long_ = False, -1, -(1 << 40), 0, False, False
+    burst = {}
+    seg = dict(mod_bp2=0.0, mod_env=0.0, mod_n=0)
+    bad = None
+    records = []
+
+    def record(kind, t, onset, offset, **extra):
+        rec = dict(kind=kind, t=t, onset=onset, offset=offset, noise=noise_q,
+                   active=int(active), **seg)
+        rec.update(burst if burst else dict(peak=0.0, ehi=0.0, elo=0.0, etk=0.0, n=0,
+                                            nflag=0, peak_e2=0.0))
+        rec.update(extra)
+        records.append(rec)
+
+    for t in range(n):
+        seg["mod_bp2"] += bp[t] ** 2
+        seg["mod_env"] += env[t]
+        seg["mod_n"] += 1
+        flag = int(flags[t])
+        if flag:
+            if bad is None:
+                bad = [t, t, 0]
+            bad[1] = t
+            bad[2] |= flag
+        elif bad is not None and t - bad[1] > p["bad_merge"]:
+            records.append(dict(kind=5, t=t, onset=bad[0], offset=bad[1], bits=bad[2],
+                                noise=noise_q))
+            bad = None
+        if nupd == 0.0:
+            if t + 1 >= window and flag == 0 and e2[t] > 0.0:
+                noise_q, nupd = e2[t], 1.0
+        else:
+            noise2 = noise_q / p["qcorr"]
+            ring = max(ring * p["ring_decay"], e2[t])
+            floor2 = p["ring_frac2"] * ring
+            off_level = max(p["off2"] * noise2, floor2)
+            above_off = e2[t] > off_level
+            if not active and not above_off:
+                rise = -1
+            else:
+                if not active and rise < 0:
+                    rise, last, ended, long_ = t, t, False, False
+                    burst = dict(peak=0.0, ehi=0.0, elo=0.0, etk=0.0, n=0, nflag=0,
+                                 peak_e2=0.0)
+                burst["peak"] = max(burst["peak"], abs(y[t]))
+                burst["peak_e2"] = max(burst["peak_e2"], e2[t])
+                burst["ehi"] += y[t] ** 2
+                burst["elo"] += lowband[t] ** 2
+                burst["etk"] += tkeo[t]
+                burst["n"] += 1
+                burst["nflag"] += flag != 0
+                if above_off:
+                    last, quiet = t, 0
+                else:
+                    quiet += 1
+                offset = last - (window - 1)
+                if not active:
+                    if e2[t] > max(p["on2"] * noise2, floor2):
+                        active, quiet = True, 0
+                        record(1, t, rise, offset)
+                else:
+                    if not long_ and above_off and offset - rise + 1 > p["fasc_max"]:
+                        long_ = True
+                        record(2, t, rise, offset)
+                    strong_end = (burst["peak_e2"] > 4.0 * p["on2"] * noise2
+                                  and e_short_sum[t] < short * off_level)
+                    if not long_ and not ended and (quiet == 1 or strong_end):
+                        ended = True
+                        record(6, t, rise, offset if quiet == 1 else t - short)
+                    if quiet >= p["hangover"]:
+                        active = False
+                        record(4, t, rise, offset)
+                        rise = -1
+            if flag == 0:
+                busy = active or rise >= 0
+                rate = p["eta_up"]
+                if nupd < warm_end:
+                    rate *= 1.0 + p["warm_gain"] * np.exp(-nupd / p["warm_n"])
+                if busy:
+                    rate *= p["active_rate"]
+                step = rate if e2[t] > noise_q else -rate * p["down_ratio"]
+                noise_q *= np.exp(step)
+                nupd += 1.0
+        if (t + 1) % p["segment"] == 0:
+            if active or (t - last <= p["recent"] and nupd > 0):
+                record(3, t, rise, last - (window - 1))
+            seg = dict(mod_bp2=0.0, mod_env=0.0, mod_n=0)
+    return records

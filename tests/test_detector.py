@@ -6,7 +6,6 @@ from conftest import random_splits
 from scipy import signal
 
 from emgspasm.engine.config import Config
-from emgspasm.engine.detect import _kernels as K
 from emgspasm.engine.streaming import Engine, run
 from emgspasm.engine.vocabulary import NOTICE_KINDS
 from emgspasm.truth.sim import _muscle, _nuisance, simulate
@@ -265,7 +264,7 @@ def test_ring_down_follows_the_auto_notch_decision(rng):
     assert engine.chain.mains.mains_hz is None
     assert engine.chain.ring_time_s == pytest.approx(1 / (np.pi * filt.bandpass_low_hz))
     decay = np.exp(-2.0 / (engine.chain.ring_time_s * SFREQ))
-    assert engine.detector._fprm[K.P_RING_DECAY] == decay
+    assert engine.detector._p["ring_decay"] == decay
     decided = round(filt.notch_auto_s * SFREQ)
     for splits in ([(0, decided - 7), (decided - 7, x.size)],
                    random_splits(rng, x.size, max_chunk=5000)):

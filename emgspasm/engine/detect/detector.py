@@ -59,36 +59,24 @@ The rules, per channel:
   clonic spasm, mostly steady ones (<= 30 %) a tonic spasm, else mixed.
 """
 
-import math
 from collections import deque
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 import numpy as np
-from scipy import signal, stats
+from scipy import signal
 
-from ..dsp import _design
 from ..events import Event, EventLedger, Notice, confidence_from_snr
-from ..vocabulary import (ARTIFACT_ECG, ARTIFACT_MOTION, ARTIFACT_POP, BAD_PREFIX,
+from ..vocabulary import (ARTIFACT_ECG, ARTIFACT_POP, BAD_PREFIX,
                           BURST, FASCICULATION, FLAG_NAMES, SPASM)
-from . import _kernels as K
+from . import _kernels, layout
+from .groups import SpasmGroup
+from .layout import Record
+from .params import fasc_max_s, kernel_params, ring_decay
+from .rules import (POP_MAX_S, artifact_label, burst_features, discharges, in_train,
+                    looks_artifact, on_rhythm, spasm_subtype, trails_artifact)
 
-SEGMENT_S = 0.025
 #: Samples x channels per kernel call (bounds the record buffer).
 BLOCK_SAMPLES = 8192
-SUBTYPE_WINDOW_S = 0.5
-BAD_MERGE_S = 0.1
-NOISE_QUANTILE = 0.2
-#: ECG: R-R intervals this long, this regular (range over the median of the
-#: last three), and a beat is due within this fraction of the R-R interval.
-ECG_RR_S = (0.35, 1.7)
-ECG_RR_SPREAD = 0.3
-ECG_RR_TOL = 0.1
-#: Bursts this soon after a brief artefact, and at most this fraction of its
-#: peak, belong to it (the S wave and ring-down of a QRS).
-ECG_TRAIL_S = 0.2
-ECG_TRAIL_PEAK = 0.5
-#: Artefact bursts shorter than this are pops (or ECG), longer ones motion.
-POP_MAX_S = 0.15
 #: The artefact pitch limit is at most this fraction of the way up the band.
 PITCH_BAND_FRACTION = 0.12
 #: A fasciculation is reported before its burst ends only when clearly clean:
@@ -96,29 +84,6 @@ PITCH_BAND_FRACTION = 0.12
 #: surface MUAP has almost nothing there; a QRS residue or the first lobe of
 #: a pop has some). Doubtful ones wait for the end of the burst.
 EARLY_CLEAN_FRACTION = 0.25
-
-
-@dataclass
-class _Burst:
-    onset: int
-    offset: int
-    peak: float
-    lowratio: float
-    freq_hz: float
-    snr: float
-    flagged: float
-
-
-@dataclass
-class _Group:
-    onset: int
-    last_offset: int
-    peak: float = 0.0
-    snr: float = 0.0
-    bursts: int = 0
-    confirmed_at: int | None = None
-    announced: bool = False
-    segments: list = field(default_factory=list)
 
 
 class _Channel:
@@ -164,43 +129,17 @@ class Detector:
         self.ch_names = list(ch_names)
         self.config = config
         d = config.detector
-        fs = self.sfreq
-        window = max(3, round(d.window_s * fs))
-        dof = float(np.clip(2 * (band_hz[1] - band_hz[0]) * window / fs, 1, window))
         self._artifact_pitch_hz = min(
             d.artifact_max_freq_hz,
             band_hz[0] + PITCH_BAND_FRACTION * (band_hz[1] - band_hz[0]))
-        self._fprm = np.zeros(K.N_FPARAM)
-        self._fprm[K.P_ON2] = d.on_snr ** 2
-        self._fprm[K.P_OFF2] = d.off_snr ** 2
-        self._fprm[K.P_QCORR] = stats.chi2.ppf(NOISE_QUANTILE, dof) / dof
-        self._fprm[K.P_ETA_UP] = 1.0 / (d.noise_adapt_s * fs)
-        self._fprm[K.P_DOWN_RATIO] = (1 - NOISE_QUANTILE) / NOISE_QUANTILE
-        self._fprm[K.P_ACTIVE_RATE] = 0.1
-        self._fprm[K.P_WARM_GAIN] = 200.0
-        self._fprm[K.P_WARM_N] = 2.0 * fs
-        up, ratio, active = (self._fprm[K.P_ETA_UP], self._fprm[K.P_DOWN_RATIO],
-                             self._fprm[K.P_ACTIVE_RATE])
-        self._fprm[K.P_UP_IDLE] = np.exp(up)
-        self._fprm[K.P_DOWN_IDLE] = np.exp(-up * ratio)
-        self._fprm[K.P_UP_ACTIVE] = np.exp(up * active)
-        self._fprm[K.P_DOWN_ACTIVE] = np.exp(-up * active * ratio)
-        self._fprm[K.P_RING_FRAC2] = d.ring_fraction ** 2
-        self._iprm = np.zeros(K.N_IPARAM, dtype=np.int64)
-        self._iprm[K.Q_WINDOW] = window
-        self._iprm[K.Q_HANGOVER] = max(1, round(d.hangover_s * fs))
-        filt = config.filters
-        self._fasc_max_s = d.fasc_max_s + _design.bandpass_smear_s(
-            fs, filt.bandpass_low_hz, filt.bandpass_high_hz, filt.bandpass_order,
-            d.window_s, d.ring_fraction)
-        self._iprm[K.Q_FASC_MAX] = round(self._fasc_max_s * fs)
-        self._iprm[K.Q_SEGMENT] = max(1, round(SEGMENT_S * fs))
-        self._iprm[K.Q_RECENT] = round(d.merge_gap_s * fs)
-        self._iprm[K.Q_BAD_MERGE] = round(BAD_MERGE_S * fs)
-        self._iprm[K.Q_SHORT] = max(2, window // 2)
+        self._prm = kernel_params(self.sfreq, config, band_hz)
+        self._p = self._prm[0]
+        self._window = int(self._p["window"])
+        self._fasc_max_s = fasc_max_s(self.sfreq, config)
         # a report made on the short envelope stands if the whole burst ends
         # within one detection window of where it said
-        self._settle_s = window / fs
+        self._settle_s = self._window / self.sfreq
+        fs = self.sfreq
         self._mod_sos = signal.butter(1, [3.0, 8.0], btype="bandpass", fs=fs,
                                       output="sos")
         self.reset()
@@ -208,17 +147,12 @@ class Detector:
     def reset(self):
         """Forget the stream."""
         n_ch = len(self.ch_names)
-        self._env_buf = np.zeros((self._iprm[K.Q_WINDOW], n_ch))
-        self._mod_z = np.zeros((len(self._mod_sos), 2, n_ch))
-        self._fst = np.zeros((K.N_FSTATE, n_ch))
-        self._ist = np.zeros((K.N_ISTATE, n_ch), dtype=np.int64)
-        self._ist[K.I_RISE] = -1
-        self._ist[K.I_BAD_START] = -1
-        self._ist[K.I_LAST] = -(1 << 40)
+        self._env_buf = np.zeros((self._window, n_ch))
+        self._state = layout.new_state(n_ch)
         self._channels = [_Channel() for _ in self.ch_names]
         # the kernel writes at most 4 records per sample and channel
         self._block = max(64, BLOCK_SAMPLES // n_ch)
-        self._rec = np.empty((4 * self._block * n_ch + 16, K.N_FIELDS))
+        self._rec = np.empty(4 * self._block * n_ch + 16, layout.RECORD)
         self._timers = {}
         self._end = 0
         self._ledger = EventLedger()
@@ -248,14 +182,13 @@ class Detector:
         changes = [index - out.start for index, _ in out.ring_times] + [n]
         for (_, ring_time_s), first, last in zip(out.ring_times, changes, changes[1:]):
             # the chain's ring-down holds from this sample on
-            self._fprm[K.P_RING_DECAY] = np.exp(-2.0 / (ring_time_s * self.sfreq))
+            self._p["ring_decay"] = ring_decay(ring_time_s, self.sfreq)
             for done in range(first, last, self._block):
                 stop = min(last, done + self._block)
-                count = K.detect_kernel(
+                count = _kernels.detect_kernel(
                     data.filtered[done:stop], data.lowband[done:stop],
                     data.tkeo[done:stop], data.flags[done:stop], out.start + done,
-                    self._fprm, self._iprm, self._env_buf, self._mod_sos,
-                    self._mod_z, self._fst, self._ist, self._rec)
+                    self._prm, self._env_buf, self._mod_sos, self._state, self._rec)
                 self._handle_records(self._rec[:count], notices)
         self._end = out.start + n
         if self._timers:
@@ -264,8 +197,9 @@ class Detector:
 
     def _handle_records(self, rows, notices):
         # stream order: by sample, then channel (the sort is stable)
-        for row in rows[np.lexsort((rows[:, K.R_CH], rows[:, K.R_T]))].tolist():
-            t = int(row[K.R_T])
+        for values in rows[np.lexsort((rows["ch"], rows["t"]))].tolist():
+            row = Record._make(values)
+            t = row.t
             if self._timers and self._next_due < t:
                 self._fire_timers(t, notices)
             self._handle(row, notices)
@@ -280,11 +214,11 @@ class Detector:
         notices = []
         t = self._end
         for c, ch in enumerate(self._channels):
-            if self._ist[K.I_BAD_START, c] >= 0:
-                self._bad(c, self._ist[K.I_BAD_START, c],
-                          self._ist[K.I_BAD_LAST, c], self._ist[K.I_BAD_BITS, c],
-                          t, notices)
-            if self._ist[K.I_STATE, c] == 1:
+            st = self._state[c]
+            if st["bad_start"] >= 0:
+                self._bad(c, int(st["bad_start"]), int(st["bad_last"]),
+                          int(st["bad_bits"]), t, notices)
+            if st["state"] == layout.ACTIVE:
                 self._end_burst(c, self._open_burst_record(c, t), notices)
             if ch.group is not None:
                 self._close_group(c, t, notices)
@@ -293,27 +227,28 @@ class Detector:
 
     def _open_burst_record(self, c, t):
         """An END record for the burst still open on channel ``c`` at ``t``."""
-        f, i = self._fst[:, c], self._ist[:, c]
-        row = np.zeros((1, K.N_FIELDS))
-        K._put(row, 0, K.K_END, c, t, i[K.I_RISE],
-               i[K.I_LAST] - (self._iprm[K.Q_WINDOW] - 1), f[K.S_PEAK], f[K.S_EHI],
-               f[K.S_ELO], f[K.S_ETK], i[K.I_NB], i[K.I_NFLAG], f[K.S_Q],
-               f[K.S_PEAK_E2], f[K.S_MOD_BP2], f[K.S_MOD_ENV], i[K.I_MOD_N], 0, 0)
-        return row[0]
+        st = self._state[c]
+        return Record(
+            kind=layout.END, ch=c, t=t, onset=int(st["rise"]),
+            offset=int(st["last"]) - (self._window - 1), peak=float(st["peak"]),
+            ehi=float(st["ehi"]), elo=float(st["elo"]), etk=float(st["etk"]),
+            n=int(st["nb"]), nflag=int(st["nflag"]), noise=float(st["q"]),
+            peak_e2=float(st["peak_e2"]), mod_bp2=float(st["mod_bp2"]),
+            mod_env=float(st["mod_env"]), mod_n=int(st["mod_n"]), active=0, bits=0)
 
     # -- records -----------------------------------------------------------
 
     def _handle(self, row, notices):
-        kind = int(row[K.R_KIND])
-        c = int(row[K.R_CH])
+        kind = row.kind
+        c = row.ch
         ch = self._channels[c]
-        if kind == K.K_START:
+        if kind == layout.START:
             ch.burst_open = True
             ch.burst_long = False
             ch.qrs_start = False
-        elif kind == K.K_LONG:
+        elif kind == layout.LONG:
             ch.burst_long = True
-            self._withdraw(c, int(row[K.R_T]), notices)
+            self._withdraw(c, row.t, notices)
             burst = self._features(row)
             in_group = self._in_group(ch, burst.onset)
             # its first fasciculation-length looks like a QRS and falls on the
@@ -324,40 +259,40 @@ class Detector:
             if ch.qrs_start or self._looks_artifact(burst, in_group):
                 return
             self._announce(c, row, notices)
-        elif kind == K.K_SEGMENT:
+        elif kind == layout.SEGMENT:
             self._segment(c, row, notices)
-        elif kind == K.K_QUIET:
+        elif kind == layout.QUIET:
             self._quiet(c, row, notices)
-        elif kind == K.K_END:
+        elif kind == layout.END:
             self._end_burst(c, row, notices)
-        elif kind == K.K_BAD:
-            self._bad(c, row[K.R_ONSET], row[K.R_OFFSET], row[K.R_BITS],
-                      row[K.R_T], notices)
+        elif kind == layout.BAD:
+            self._bad(c, row.onset, row.offset, row.bits,
+                      row.t, notices)
 
     def _announce(self, c, row, notices):
         """Muscle activity has outgrown a fasciculation: join or open a group."""
-        group = self._group_for(c, int(row[K.R_ONSET]), notices)
+        group = self._group_for(c, row.onset, notices)
         if not group.announced:
             group.announced = True
             notices.append(Notice("burst_start", self.ch_names[c],
-                                  self._sec(row[K.R_T]), self._sec(group.onset)))
+                                  self._sec(row.t), self._sec(group.onset)))
 
     def _segment(self, c, row, notices):
         ch = self._channels[c]
-        t = int(row[K.R_T])
-        if (ch.qrs_start and row[K.R_ACTIVE] == 1
-                and t - row[K.R_ONSET] + 1 > POP_MAX_S * self.sfreq):
+        t = row.t
+        if (ch.qrs_start and row.active == 1
+                and t - row.onset + 1 > POP_MAX_S * self.sfreq):
             # too long for a beat after all: muscle that began on one
             ch.qrs_start = False
             self._announce(c, row, notices)
         group = ch.group
         if group is None:
             return
-        group.segments.append((t, row[K.R_MOD_BP2], row[K.R_MOD_ENV], row[K.R_MOD_N]))
+        group.segments.append((t, row.mod_bp2, row.mod_env, row.mod_n))
         d = self.config.detector
         # a group exists only once activity went beyond a fasciculation, so it
         # is confirmed when it has been going for confirm_s and is active now
-        if (group.confirmed_at is None and row[K.R_ACTIVE] == 1
+        if (group.confirmed_at is None and row.active == 1
                 and t - group.onset + 1 >= d.confirm_s * self.sfreq
                 and not self._looks_artifact(self._features(row), in_group=True)):
             group.confirmed_at = t
@@ -380,13 +315,13 @@ class Detector:
                 or self._in_train(ch, burst.onset)):
             return
         ch.reported = self._emit_event(c, burst, FASCICULATION, self._discharges(row),
-                                       int(row[K.R_T]), notices)
+                                       row.t, notices)
 
     def _end_burst(self, c, row, notices):
         ch = self._channels[c]
         was_long = ch.burst_long
         ch.burst_open = ch.burst_long = False
-        t = int(row[K.R_T])
+        t = row.t
         burst = self._features(row)
         if burst.flagged > 0.5:
             self._withdraw(c, t, notices)
@@ -426,27 +361,20 @@ class Detector:
                 return
         self._withdraw(c, t, notices)
         group = self._group_for(c, burst.onset, notices)
-        group.last_offset = max(group.last_offset, burst.offset)
-        group.peak = max(group.peak, burst.peak)
-        group.snr = max(group.snr, burst.snr)
-        group.bursts += 1
-        self._timers[c] = group.last_offset + self._iprm[K.Q_RECENT]
+        group.add(burst)
+        self._timers[c] = group.last_offset + self._p["recent"]
 
     def _artifact_label(self, ch, burst, short):
         """The artefact a burst is (pop, ECG, motion), or None if it is muscle."""
         d = self.config.detector
         brief = self._length_s(burst) <= POP_MAX_S
-        dirty = burst.lowratio > d.fasc_max_lowfreq_ratio
         trailing = brief and self._trails_artifact(ch, burst)
         beat = brief and not trailing and (ch.qrs_start or self._on_rhythm(ch, burst.onset))
-        if not (self._looks_artifact(burst, self._in_group(ch, burst.onset)) or trailing
-                or (dirty and (short or beat)) or (beat and (short or ch.qrs_start))):
-            return None
-        if trailing:
-            return ch.last_artifact_label
-        if brief:
-            return ARTIFACT_ECG if beat else ARTIFACT_POP
-        return ARTIFACT_MOTION
+        return artifact_label(
+            burst, self.sfreq, looks=self._looks_artifact(burst, self._in_group(ch, burst.onset)),
+            short=short, dirty=burst.lowratio > d.fasc_max_lowfreq_ratio,
+            trailing=trailing, beat=beat, qrs_start=ch.qrs_start,
+            trailing_label=ch.last_artifact_label)
 
     def _completes_doublet(self, ch, burst):
         """A second discharge soon after the fasciculation just reported."""
@@ -490,7 +418,7 @@ class Detector:
                 notices.append(Notice(kind, self.ch_names[c], self._sec(t),
                                       self._sec(group.onset)))
         else:
-            self._timers[c] = group.last_offset + self._iprm[K.Q_RECENT]
+            self._timers[c] = group.last_offset + self._p["recent"]
 
     def _group_for(self, c, onset, notices):
         ch = self._channels[c]
@@ -500,7 +428,7 @@ class Detector:
             return group
         if group is not None:
             self._close_group(c, onset, notices)
-        ch.group = _Group(onset, onset)
+        ch.group = SpasmGroup(onset, onset)
         return ch.group
 
     @property
@@ -521,10 +449,11 @@ class Detector:
             return
         d = self.config.detector
         name = self.ch_names[c]
-        duration = (group.last_offset - group.onset + 1) / self.sfreq
+        duration = group.duration_s(self.sfreq)
         if group.bursts:
             ch.last_muscle_offset = max(ch.last_muscle_offset, group.last_offset)
-        if group.bursts and duration >= d.min_spasm_s:
+        label = group.closing_label(self.sfreq, d.min_spasm_s, d.min_burst_s)
+        if label == SPASM:
             at = group.confirmed_at if group.confirmed_at is not None else t
             ev = Event(self._sec(group.onset), duration, SPASM, name,
                        self._subtype(group), group.peak * 1e6,
@@ -538,7 +467,7 @@ class Detector:
         if group.confirmed_at is not None:
             notices.append(Notice("spasm_retract", name, self._sec(t),
                                   self._sec(group.onset)))
-        if group.bursts and duration >= d.min_burst_s:
+        if label == BURST:
             ev = Event(self._sec(group.onset), duration, BURST, name, None,
                        group.peak * 1e6, confidence_from_snr(group.snr, d.on_snr),
                        self._sec(t), group.snr)
@@ -559,83 +488,32 @@ class Detector:
     # -- features ----------------------------------------------------------
 
     def _features(self, row):
-        noise2 = row[K.R_NOISE] / self._fprm[K.P_QCORR]
-        ehi = max(row[K.R_EHI], 1e-300)
-        ratio = min(1.0, max(0.0, row[K.R_ETK] / ehi / 2.0))
-        onset = int(row[K.R_ONSET])
-        return _Burst(
-            onset=onset, offset=max(onset, int(row[K.R_OFFSET])),
-            peak=row[K.R_PEAK], lowratio=row[K.R_ELO] / ehi,
-            freq_hz=math.asin(math.sqrt(ratio)) * self.sfreq / (2 * math.pi),
-            snr=math.sqrt(row[K.R_PEAK_E2] / noise2) if noise2 > 0 else 0.0,
-            flagged=row[K.R_NFLAG] / max(1.0, row[K.R_N]))
+        return burst_features(row, self.sfreq, self._p["qcorr"])
 
-    def _looks_artifact(self, b, in_group=False):
-        """Too much 2-20 Hz energy, or (outside a spasm) too low a pitch."""
-        d = self.config.detector
-        if b.lowratio > d.artifact_lowfreq_ratio:
-            return True
-        return not in_group and b.freq_hz < self._artifact_pitch_hz
+    def _looks_artifact(self, burst, in_group=False):
+        return looks_artifact(burst, in_group, self.config.detector.artifact_lowfreq_ratio,
+                              self._artifact_pitch_hz)
 
     def _in_group(self, ch, onset):
         """Does a burst at ``onset`` continue the channel's open group?"""
-        return ch.group is not None and onset - ch.group.last_offset <= self._iprm[K.Q_RECENT]
+        return ch.group is not None and ch.group.continues(onset, self._p["recent"])
 
     def _trails_artifact(self, ch, burst):
-        """A smaller burst right after a brief artefact is part of it (S wave, ring-down)."""
-        onset, peak = ch.last_artifact
-        return (burst.onset - onset <= ECG_TRAIL_S * self.sfreq
-                and burst.peak <= ECG_TRAIL_PEAK * peak)
+        return trails_artifact(burst, *ch.last_artifact, self.sfreq)
 
     def _on_rhythm(self, ch, onset):
-        """True when ``onset`` falls where the next (or next but one) R wave is due."""
-        beats = list(ch.beat_onsets)[-4:]
-        if len(beats) < 4:
-            return False
-        rr = [b - a for a, b in zip(beats, beats[1:])]
-        period = sorted(rr)[1]  # the median of three
-        if not ECG_RR_S[0] * self.sfreq <= period <= ECG_RR_S[1] * self.sfreq:
-            return False
-        if max(rr) - min(rr) > ECG_RR_SPREAD * period:
-            return False
-        gap = onset - beats[-1]
-        due = round(gap / period)
-        return due in (1, 2) and abs(gap - due * period) <= ECG_RR_TOL * period
+        return on_rhythm(ch.beat_onsets, onset, self.sfreq)
 
     def _in_train(self, ch, onset):
-        """Would a short burst at ``onset`` extend a train of them (clonus)?"""
         d = self.config.detector
-        chain = 1
-        onsets = list(ch.short_onsets) + [onset]
-        for a, b in zip(onsets[-2::-1], onsets[:0:-1]):
-            if b - a > d.merge_gap_s * self.sfreq:
-                break
-            chain += 1
-        return chain >= d.train_count
+        return in_train(ch.short_onsets, onset, d.merge_gap_s * self.sfreq, d.train_count)
 
     def _discharges(self, row):
-        """``"doublet"`` or ``"single"``: a doublet holds clearly more energy
-        than one peak of its size spread over the detection window would."""
-        double = row[K.R_N] > 1.6 * self._iprm[K.Q_WINDOW] and \
-            row[K.R_EHI] > 1.3 * row[K.R_PEAK_E2] * self._iprm[K.Q_WINDOW]
-        return "doublet" if double else "single"
+        return discharges(row.n, row.ehi, row.peak_e2, self._window)
 
     def _subtype(self, group):
-        win = SUBTYPE_WINDOW_S * self.sfreq
-        sums = {}
-        for t, bp2, env, n in group.segments:
-            if t > group.last_offset or n == 0:
-                continue
-            key = int((t - group.onset) // win)
-            acc = sums.setdefault(key, [0.0, 0.0, 0.0])
-            acc[0] += bp2
-            acc[1] += env
-            acc[2] += n
-        depths = [np.sqrt(a / n) / (e / n) for a, e, n in sums.values() if e > 0]
-        if not depths:
-            return "tonic"
-        clonic = np.mean(np.array(depths) > self.config.detector.clonic_modulation)
-        return "clonic" if clonic >= 0.7 else "tonic" if clonic <= 0.3 else "mixed"
+        return spasm_subtype(group.segments, group.onset, group.last_offset, self.sfreq,
+                             self.config.detector.clonic_modulation)
 
     def _make_doublet(self, c, burst, notices):
         """The second discharge of a doublet refines the fasciculation just reported.
@@ -665,7 +543,7 @@ class Detector:
         return self._ledger.report(ev)
 
     def _length_s(self, burst):
-        return (burst.offset - burst.onset + 1) / self.sfreq
+        return burst.length_s(self.sfreq)
 
     def _sec(self, sample):
         return float(sample) / self.sfreq

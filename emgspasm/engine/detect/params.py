@@ -1,0 +1,91 @@
+"""The burst kernel's parameters, derived from the configuration.
+
+Every number here either comes from :class:`~emgspasm.engine.config.DetectorConfig`
+or is a named constant whose comment says where its value comes from.
+"""
+
+import numpy as np
+from scipy import stats
+
+from ..dsp import _design
+from .layout import PARAMS
+
+#: The noise tracker sits at this percentile of the envelope's mean square:
+#: low enough that bursts (which are sparse at rest) hardly move it, high
+#: enough to be estimated within seconds.
+NOISE_QUANTILE = 0.2
+#: During a burst the tracker moves at this fraction of its rate, so the
+#: burst does not drag it up but a lasting rise of the noise is followed.
+ACTIVE_RATE = 0.1
+#: In the first seconds the tracker moves this many times faster (decaying
+#: over ``WARM_S``), so it settles before the first events matter.
+WARM_GAIN = 200.0
+WARM_S = 2.0
+#: Activity segments (clonus modulation, spasm confirmation) are this long:
+#: a tenth of the slowest clonus period, 1 / (3 Hz) / 10 rounded down.
+SEGMENT_S = 0.025
+#: Flagged runs closer than this are one bad stretch.
+BAD_MERGE_S = 0.1
+
+
+def kernel_params(sfreq, config, band_hz):
+    """The :data:`~emgspasm.engine.detect.layout.PARAMS` row for a stream.
+
+    Parameters
+    ----------
+    sfreq : float
+    config : Config
+    band_hz : tuple of float
+        Band of the filtered signal (low, high).
+
+    Returns
+    -------
+    params : ndarray of PARAMS, shape (1,)
+        ``ring_decay`` is set per chunk, from the chain's output.
+    """
+    d = config.detector
+    prm = np.zeros(1, PARAMS)
+    p = prm[0]
+    window = max(3, round(d.window_s * sfreq))
+    # the envelope's mean square over a window is a chi-square variate with
+    # about 2 B T degrees of freedom (B the band, T the window)
+    dof = float(np.clip(2 * (band_hz[1] - band_hz[0]) * window / sfreq, 1, window))
+    p["on2"] = d.on_snr ** 2
+    p["off2"] = d.off_snr ** 2
+    p["qcorr"] = stats.chi2.ppf(NOISE_QUANTILE, dof) / dof
+    up = 1.0 / (d.noise_adapt_s * sfreq)
+    ratio = (1 - NOISE_QUANTILE) / NOISE_QUANTILE
+    p["eta_up"] = up
+    p["down_ratio"] = ratio
+    p["active_rate"] = ACTIVE_RATE
+    p["warm_gain"] = WARM_GAIN
+    p["warm_n"] = WARM_S * sfreq
+    p["up_idle"] = np.exp(up)
+    p["down_idle"] = np.exp(-up * ratio)
+    p["up_active"] = np.exp(up * ACTIVE_RATE)
+    p["down_active"] = np.exp(-up * ACTIVE_RATE * ratio)
+    p["ring_frac2"] = d.ring_fraction ** 2
+    p["window"] = window
+    p["hangover"] = max(1, round(d.hangover_s * sfreq))
+    p["fasc_max"] = round(fasc_max_s(sfreq, config) * sfreq)
+    p["segment"] = max(1, round(SEGMENT_S * sfreq))
+    p["recent"] = round(d.merge_gap_s * sfreq)
+    p["bad_merge"] = round(BAD_MERGE_S * sfreq)
+    p["short"] = max(2, window // 2)
+    return prm
+
+
+def fasc_max_s(sfreq, config):
+    """Longest activity of one discharge: ``detector.fasc_max_s`` plus what a
+    band clipped below Nyquist adds to any discharge's ring (see
+    :func:`~emgspasm.engine.dsp._design.bandpass_smear_s`)."""
+    d, filt = config.detector, config.filters
+    return d.fasc_max_s + _design.bandpass_smear_s(
+        sfreq, filt.bandpass_low_hz, filt.bandpass_high_hz, filt.bandpass_order,
+        d.window_s, d.ring_fraction)
+
+
+def ring_decay(ring_time_s, sfreq):
+    """Per-sample decay of the envelope's peak-hold (a mean square, hence the 2)
+    for a chain whose slowest ring-down has amplitude time constant ``ring_time_s``."""
+    return np.exp(-2.0 / (ring_time_s * sfreq))

@@ -1,0 +1,209 @@
+"""The detector's rules, as pure functions of burst features and history.
+
+Each rule decides one thing from numbers the detector hands it, so it can
+be read and tested alone (``tests/test_rules.py``). Where a constant is not
+a configuration parameter, its comment says where its value comes from.
+"""
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..vocabulary import ARTIFACT_ECG, ARTIFACT_MOTION, ARTIFACT_POP
+
+#: ECG: R-R intervals of 35-170 beats per minute...
+ECG_RR_S = (0.35, 1.7)
+#: ... regular to within this range over their median (sinus rhythm varies
+#: by a few percent beat to beat; 30 % leaves room for one missed beat)...
+ECG_RR_SPREAD = 0.3
+#: ... and a beat is due within this fraction of the R-R interval.
+ECG_RR_TOL = 0.1
+#: Bursts this soon after a brief artefact, and at most this fraction of its
+#: peak, belong to it: the S and T waves of a QRS, the ring-down of a pop.
+ECG_TRAIL_S = 0.2
+ECG_TRAIL_PEAK = 0.5
+#: Artefact bursts shorter than this are pops (or ECG): a QRS lasts 60-120 ms;
+#: longer ones are motion.
+POP_MAX_S = 0.15
+#: Subtype windows: two periods of the slowest clonus (3 Hz) and a half.
+SUBTYPE_WINDOW_S = 0.5
+#: Share of clonic windows above which a spasm is clonic, below which tonic.
+CLONIC_SHARE, TONIC_SHARE = 0.7, 0.3
+#: A doublet holds clearly more energy than one peak of its size spread over
+#: the detection window would (1.3x), over clearly more than a window of
+#: samples (1.6x): the second discharge adds both.
+DOUBLET_ENERGY, DOUBLET_LENGTH = 1.3, 1.6
+
+
+@dataclass
+class Burst:
+    """What the rules know of one burst.
+
+    Attributes
+    ----------
+    onset, offset : int
+        First and last active sample.
+    peak : float
+        Largest absolute filtered amplitude (V).
+    lowratio : float
+        Raw 2-20 Hz energy over band-passed energy.
+    freq_hz : float
+        Mean frequency of the band-passed content, from the TKEO.
+    snr : float
+        Peak detection envelope over the channel's noise RMS.
+    flagged : float
+        Share of the burst's samples with a quality flag.
+    """
+
+    onset: int
+    offset: int
+    peak: float
+    lowratio: float
+    freq_hz: float
+    snr: float
+    flagged: float
+
+    def length_s(self, sfreq):
+        """Seconds from onset to offset, both included."""
+        return (self.offset - self.onset + 1) / sfreq
+
+
+def burst_features(record, sfreq, qcorr):
+    """The :class:`Burst` a kernel record describes.
+
+    The TKEO of a sine ``A sin(w n)`` averages ``A^2 sin^2(w)``, its square
+    ``A^2 / 2``: their ratio gives the mean frequency. The noise tracker
+    holds a percentile of the envelope's mean square; ``qcorr`` turns it
+    into the mean.
+    """
+    noise2 = record.noise / qcorr
+    ehi = max(record.ehi, 1e-300)
+    ratio = min(1.0, max(0.0, record.etk / ehi / 2.0))
+    return Burst(
+        onset=record.onset, offset=max(record.onset, record.offset),
+        peak=record.peak, lowratio=record.elo / ehi,
+        freq_hz=math.asin(math.sqrt(ratio)) * sfreq / (2 * math.pi),
+        snr=math.sqrt(record.peak_e2 / noise2) if noise2 > 0 else 0.0,
+        flagged=record.nflag / max(1.0, record.n))
+
+
+def looks_artifact(burst, in_group, lowratio_limit, pitch_limit_hz):
+    """Too much 2-20 Hz energy, or (outside a spasm) too low a pitch.
+
+    Surface motor-unit potentials carry their energy at 60-200 Hz and almost
+    none below 20 Hz; pops, motion and the high-pass leak of a QRS are the
+    opposite. Inside a spasm only the 2-20 Hz test counts: synchronised
+    clonic volleys are low-pitched muscle.
+    """
+    if burst.lowratio > lowratio_limit:
+        return True
+    return not in_group and burst.freq_hz < pitch_limit_hz
+
+
+def artifact_label(burst, sfreq, *, looks, short, dirty, trailing, beat, qrs_start,
+                   trailing_label):
+    """The artefact a burst is (pop, ECG, motion), or None if it is muscle.
+
+    Parameters
+    ----------
+    burst : Burst
+    sfreq : float
+    looks : bool
+        :func:`looks_artifact` said so.
+    short : bool
+        The burst is short enough for a fasciculation.
+    dirty : bool
+        Its 2-20 Hz ratio is above what a single discharge allows.
+    trailing : bool
+        It trails a brief artefact (:func:`trails_artifact`).
+    beat : bool
+        It falls on the R-R rhythm (or began like a QRS on it).
+    qrs_start : bool
+        It began like a QRS, on the beat.
+    trailing_label : str
+        What the artefact it trails was.
+    """
+    if not (looks or trailing or (dirty and (short or beat))
+            or (beat and (short or qrs_start))):
+        return None
+    if trailing:
+        return trailing_label
+    if burst.length_s(sfreq) <= POP_MAX_S:
+        return ARTIFACT_ECG if beat else ARTIFACT_POP
+    return ARTIFACT_MOTION
+
+
+def trails_artifact(burst, artifact_onset, artifact_peak, sfreq):
+    """A smaller burst right after a brief artefact is part of it."""
+    return (burst.onset - artifact_onset <= ECG_TRAIL_S * sfreq
+            and burst.peak <= ECG_TRAIL_PEAK * artifact_peak)
+
+
+def on_rhythm(beat_onsets, onset, sfreq):
+    """True when ``onset`` falls where the next (or next but one) R wave is due,
+    judged on the last four beats."""
+    beats = list(beat_onsets)[-4:]
+    if len(beats) < 4:
+        return False
+    rr = [b - a for a, b in zip(beats, beats[1:])]
+    period = sorted(rr)[1]  # the median of three
+    if not ECG_RR_S[0] * sfreq <= period <= ECG_RR_S[1] * sfreq:
+        return False
+    if max(rr) - min(rr) > ECG_RR_SPREAD * period:
+        return False
+    gap = onset - beats[-1]
+    due = round(gap / period)
+    return due in (1, 2) and abs(gap - due * period) <= ECG_RR_TOL * period
+
+
+def in_train(short_onsets, onset, max_gap, count):
+    """Would a short burst at ``onset`` make ``count`` of them in a row, each
+    within ``max_gap`` samples of the last (a clonus, not fasciculations)?"""
+    chain = 1
+    onsets = list(short_onsets) + [onset]
+    for a, b in zip(onsets[-2::-1], onsets[:0:-1]):
+        if b - a > max_gap:
+            break
+        chain += 1
+    return chain >= count
+
+
+def discharges(n_samples, energy, peak_e2, window):
+    """``"doublet"`` or ``"single"``, from a short burst's length and energy."""
+    double = n_samples > DOUBLET_LENGTH * window and \
+        energy > DOUBLET_ENERGY * peak_e2 * window
+    return "doublet" if double else "single"
+
+
+def spasm_subtype(segments, onset, last_offset, sfreq, clonic_modulation):
+    """``"tonic"``, ``"clonic"`` or ``"mixed"`` from the envelope's 3-8 Hz modulation.
+
+    Parameters
+    ----------
+    segments : list of (t, bp2, env, n)
+        Per activity segment: its last sample, the energy of the envelope's
+        3-8 Hz band, the envelope's sum, and its sample count.
+    onset, last_offset : int
+        The spasm's first and last active samples.
+    sfreq : float
+    clonic_modulation : float
+        Modulation depth (RMS of the 3-8 Hz band over the mean envelope)
+        above which a window is clonic.
+    """
+    win = SUBTYPE_WINDOW_S * sfreq
+    sums = {}
+    for t, bp2, env, n in segments:
+        if t > last_offset or n == 0:
+            continue
+        acc = sums.setdefault(int((t - onset) // win), [0.0, 0.0, 0.0])
+        acc[0] += bp2
+        acc[1] += env
+        acc[2] += n
+    depths = [np.sqrt(a / n) / (e / n) for a, e, n in sums.values() if e > 0]
+    if not depths:
+        return "tonic"
+    clonic = np.mean(np.array(depths) > clonic_modulation)
+    if clonic >= CLONIC_SHARE:
+        return "clonic"
+    return "tonic" if clonic <= TONIC_SHARE else "mixed"

@@ -1,0 +1,122 @@
+"""The detector's rules, one at a time, on numbers chosen by hand."""
+
+from collections import deque
+
+import pytest
+
+from emgspasm.engine.detect.groups import SpasmGroup
+from emgspasm.engine.detect.layout import END, Record
+from emgspasm.engine.detect.rules import (Burst, artifact_label, burst_features,
+                                          discharges, in_train, looks_artifact,
+                                          on_rhythm, spasm_subtype, trails_artifact)
+
+SFREQ = 1000.0
+
+
+def burst(onset=1000, offset=1010, peak=200e-6, lowratio=0.05, freq_hz=120.0, snr=12.0):
+    return Burst(onset, offset, peak, lowratio, freq_hz, snr, 0.0)
+
+
+def test_features_of_a_record():
+    # a 100 Hz sine of RMS 1 over its TKEO: the mean frequency comes back
+    import numpy as np
+    n = np.arange(400)
+    y = np.sin(2 * np.pi * 100 * n / SFREQ)
+    tk = y[1:-1] ** 2 - y[:-2] * y[2:]
+    rec = Record(kind=END, ch=0, t=420, onset=10, offset=409, peak=1.0,
+                 ehi=float(np.sum(y ** 2)), elo=0.1 * float(np.sum(y ** 2)),
+                 etk=float(np.sum(tk)) * 400 / 398, n=400, nflag=100, noise=0.2 * 1e-2,
+                 peak_e2=1.0, mod_bp2=0.0, mod_env=0.0, mod_n=0, active=0, bits=0)
+    b = burst_features(rec, SFREQ, qcorr=0.2)
+    assert b.freq_hz == pytest.approx(100.0, rel=1e-3)
+    assert b.lowratio == pytest.approx(0.1)
+    assert b.snr == pytest.approx(10.0)      # sqrt(1 / (0.002 / 0.2))
+    assert b.flagged == pytest.approx(0.25)
+    assert b.length_s(SFREQ) == pytest.approx(0.4)
+
+
+@pytest.mark.parametrize("lowratio, freq, in_group, expected", [
+    (0.05, 120.0, False, False),   # muscle
+    (5.0, 120.0, False, True),     # most energy below 20 Hz: a pop or motion
+    (0.05, 30.0, False, True),     # low-pitched: the high-pass leak of a step
+    (0.05, 30.0, True, False),     # inside a spasm low pitch is a clonic volley
+    (5.0, 120.0, True, True),      # a pop inside a spasm is still a pop
+])
+def test_looks_artifact(lowratio, freq, in_group, expected):
+    b = burst(lowratio=lowratio, freq_hz=freq)
+    assert looks_artifact(b, in_group, lowratio_limit=3.0, pitch_limit_hz=45.0) is expected
+
+
+def test_artifact_label():
+    kw = dict(looks=False, short=False, dirty=False, trailing=False, beat=False,
+              qrs_start=False, trailing_label="artifact_ecg")
+    brief, long_ = burst(offset=1050), burst(offset=1400)
+    assert artifact_label(brief, SFREQ, **kw) is None
+    assert artifact_label(brief, SFREQ, **{**kw, "looks": True}) == "artifact_pop"
+    assert artifact_label(long_, SFREQ, **{**kw, "looks": True}) == "artifact_motion"
+    assert artifact_label(brief, SFREQ, **{**kw, "beat": True, "short": True}) == "artifact_ecg"
+    assert artifact_label(brief, SFREQ, **{**kw, "trailing": True}) == "artifact_ecg"
+    # a short unclean discharge is an artefact, a long unclean one off the beat is not
+    assert artifact_label(brief, SFREQ, **{**kw, "dirty": True, "short": True}) == "artifact_pop"
+    assert artifact_label(long_, SFREQ, **{**kw, "dirty": True}) is None
+
+
+def test_trails_artifact():
+    after = burst(onset=1150, peak=100e-6)
+    assert trails_artifact(after, 1000, 300e-6, SFREQ)
+    assert not trails_artifact(after, 1000, 150e-6, SFREQ)     # not smaller enough
+    assert not trails_artifact(burst(onset=1250, peak=100e-6), 1000, 300e-6, SFREQ)
+
+
+def test_on_rhythm():
+    beats = deque([0, 800, 1610, 2400])           # ~75 bpm, regular
+    assert on_rhythm(beats, 3205, SFREQ)          # next beat due
+    assert on_rhythm(beats, 4000, SFREQ)          # the one after (one missed)
+    assert not on_rhythm(beats, 2900, SFREQ)      # between beats
+    assert not on_rhythm(deque([0, 800, 1600]), 2400, SFREQ)    # too few beats
+    assert not on_rhythm(deque([0, 300, 1500, 1800]), 2100, SFREQ)  # irregular
+    assert not on_rhythm(deque([0, 200, 400, 600]), 800, SFREQ)  # 300 bpm: no heart
+
+
+def test_in_train():
+    assert not in_train(deque([100]), 300, max_gap=350, count=3)
+    assert in_train(deque([100, 350]), 600, max_gap=350, count=3)
+    assert not in_train(deque([100, 900]), 1100, max_gap=350, count=3)
+
+
+def test_discharges():
+    window = 16
+    assert discharges(20, 1.0 * 16, 1.0, window) == "single"
+    assert discharges(30, 1.5 * 16, 1.0, window) == "doublet"
+    assert discharges(30, 1.1 * 16, 1.0, window) == "single"    # long but not stronger
+
+
+def segments(depths, per_window=20, n=25, env=1.0):
+    """Activity segments whose windows have the given modulation depths."""
+    out, t = [], 0
+    for depth in depths:
+        for _ in range(per_window):
+            t += n
+            mean = env * n
+            out.append((t, (depth * env) ** 2 * n, mean, n))
+    return out, t
+
+
+@pytest.mark.parametrize("depths, expected", [
+    ([0.05] * 6, "tonic"), ([0.6] * 6, "clonic"), ([0.05, 0.05, 0.6, 0.6, 0.6, 0.05], "mixed"),
+])
+def test_spasm_subtype(depths, expected):
+    segs, last = segments(depths)
+    assert spasm_subtype(segs, 0, last, SFREQ, clonic_modulation=0.3) == expected
+
+
+def test_group_lifecycle():
+    group = SpasmGroup(onset=1000, last_offset=1000)
+    assert group.closing_label(SFREQ, 0.5, 0.04) is None     # no muscle burst yet
+    group.add(burst(onset=1000, offset=1300, peak=300e-6, snr=20))
+    assert group.continues(1600, max_gap=350) and not group.continues(1700, max_gap=350)
+    assert group.closing_label(SFREQ, 0.5, 0.04) == "burst"
+    group.add(burst(onset=1600, offset=1900, peak=200e-6, snr=10))
+    assert (group.peak, group.snr, group.bursts) == (300e-6, 20, 2)
+    assert group.duration_s(SFREQ) == pytest.approx(0.901)
+    assert group.closing_label(SFREQ, 0.5, 0.04) == "spasm"
