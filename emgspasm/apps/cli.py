@@ -108,15 +108,27 @@ def _cmd_analyze(args):
 def _cmd_evaluate(args):
     import json
 
-    from ..truth.evaluate import benchmark_set, evaluate, format_table
+    from ..truth.evaluate import benchmark_set, evaluate, format_report, target_results
     config = load_config(args)
-    cases = benchmark_set(quick=args.quick, seed=args.seed)
+    families = args.families.split(",") if args.families else None
+    cases = benchmark_set(quick=args.quick, seed=args.seed, families=families)
     scores = evaluate(cases, config, progress=lambda line: print(line, flush=True))
     print()
-    print(format_table(scores))
+    print(format_report(scores))
+    record = {"scores": {f"{family}/{group}": sc.as_dict()
+                         for (family, group), sc in scores.items()},
+              "targets": target_results(scores)}
+    if args.grid:
+        from ..truth.tuning import format_held_out, held_out, parse_grid
+        print("\n## Held out: thresholds chosen on one family, scored on every family\n")
+        result = held_out(cases, parse_grid(args.grid), config,
+                          progress=lambda line: print(line, flush=True))
+        print(format_held_out(result))
+        record["held_out"] = {"picks": result.picks,
+                              "table": {f"{a}->{b}": v for (a, b), v in result.table.items()}}
     if args.json:
         with open(args.json, "w") as fh:
-            json.dump({k: v.as_dict() for k, v in scores.items()}, fh, indent=2)
+            json.dump(record, fh, indent=2)
     return 0
 
 
@@ -309,13 +321,22 @@ def build_parser():
     p.set_defaults(func=_cmd_analyze)
 
     p = sub.add_parser(
-        "evaluate", help="score the detector on the generated benchmark set",
-        description="Simulate the benchmark set (with ground truth), run the "
-                    "detector and print precision, recall, F1, timing errors, "
-                    "latency and false alarm rates per class.")
+        "evaluate", help="score the detector on every generator family",
+        description="Simulate the benchmark set with every generator family (with "
+                    "ground truth), run the detector and print, per family: the "
+                    "targets and the worst family for each, precision, recall, F1, "
+                    "timing errors, latency, false alarm rates, and fasciculation "
+                    "recall per peak SNR and per sampling rate. With --grid, also "
+                    "choose the grid's values on each family and score them on the "
+                    "others.")
     p.add_argument("--quick", action="store_true",
-                   help="shorter recordings (about 10 s of work instead of minutes)")
-    p.add_argument("--seed", type=int, default=0)
+                   help="shorter and fewer recordings (a first look in seconds)")
+    p.add_argument("--seed", type=int, default=0, help="base seed of the recordings")
+    p.add_argument("--families", metavar="A,B",
+                   help="generator families to use (default: all)")
+    p.add_argument("--grid", metavar="SECTION.KEY=V1,V2", action="append", default=[],
+                   help="values to choose from on each family (repeatable); prints the "
+                        "held-out table")
     p.add_argument("--json", metavar="PATH", help="also write the scores as JSON")
     _add_config_options(p)
     p.set_defaults(func=_cmd_evaluate)

@@ -17,7 +17,7 @@ ARTIFACT_LABELS = (ARTIFACT_POP, ARTIFACT_MOTION, ARTIFACT_ECG)
 #: Unusable stretches (MNE treats ``BAD_`` annotations as bad segments).
 BAD_PREFIX = "BAD_"
 SPASM_SUBTYPES = ("tonic", "clonic", "mixed")
-FASCICULATION_SUBTYPES = ("single", "doublet")
+FASCICULATION_SUBTYPES = ("single", "doublet", "triplet")
 
 #: Per-sample quality bits, one byte per channel and sample. The chain sets
 #: the first three from the samples; a sensor link sets saturation (as

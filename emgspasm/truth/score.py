@@ -6,7 +6,10 @@ Matching is one-to-one, per channel and per class:
 * spasms and bursts match when they overlap, the largest overlaps first.
 
 A detected event of the wrong class does not match (it is a false positive
-of its class and leaves a false negative in the true one).
+of its class and leaves a false negative in the true one). Recall is also
+kept per bin of the true event's peak SNR (:data:`SNR_BINS`) and per
+sampling rate, and a true spasm that two or more detected muscle events
+overlap counts as split.
 """
 
 from dataclasses import dataclass, field
@@ -17,6 +20,22 @@ from ..engine.vocabulary import BURST, FASCICULATION, SPASM
 
 FASC_ONSET_TOL_S = 0.05
 CLASSES = (FASCICULATION, SPASM, BURST)
+#: Peak SNR bins (times the noise RMS) for recall: lower edges.
+SNR_BINS = (0.0, 4.0, 6.0, 10.0, 20.0)
+
+
+def snr_bin(snr):
+    """The label of the :data:`SNR_BINS` bin ``snr`` falls in (``"6-10"``,
+    ``">=20"``), or ``"unknown"`` when the truth does not say."""
+    if snr is None:
+        return "unknown"
+    edges = SNR_BINS + (float("inf"),)
+    for low, high in zip(edges, edges[1:]):
+        if snr < high:
+            if low == 0.0:
+                return f"<{high:g}"
+            return f">={low:g}" if high == float("inf") else f"{low:g}-{high:g}"
+    return "unknown"
 
 
 @dataclass
@@ -39,6 +58,13 @@ class ClassScore:
     withdrawn : int
         Reports of this class withdrawn live (``event_retract`` notices):
         shown for a moment, then taken back, so not among the final events.
+    found_by_snr, total_by_snr : dict of str to int
+        True events found and present, per peak-SNR bin (:func:`snr_bin`).
+    found_by_rate, total_by_rate : dict of float to int
+        The same per sampling rate of the recording.
+    split : int
+        Spasms only: true spasms overlapped by two or more detected muscle
+        events (cut into pieces).
     """
 
     tp: int = 0
@@ -50,6 +76,11 @@ class ClassScore:
     provisional_latency: list = field(default_factory=list)
     subtype_hits: int = 0
     withdrawn: int = 0
+    found_by_snr: dict = field(default_factory=dict)
+    total_by_snr: dict = field(default_factory=dict)
+    found_by_rate: dict = field(default_factory=dict)
+    total_by_rate: dict = field(default_factory=dict)
+    split: int = 0
 
     @property
     def precision(self):
@@ -79,8 +110,19 @@ class ClassScore:
         self.fn += other.fn
         self.subtype_hits += other.subtype_hits
         self.withdrawn += other.withdrawn
+        self.split += other.split
         for name in ("onset_err", "duration_err", "latency", "provisional_latency"):
             getattr(self, name).extend(getattr(other, name))
+        for name in ("found_by_snr", "total_by_snr", "found_by_rate", "total_by_rate"):
+            mine = getattr(self, name)
+            for key, count in getattr(other, name).items():
+                mine[key] = mine.get(key, 0) + count
+
+    def recall_by(self, kind):
+        """Recall per bin: ``{bin: (recall, present)}`` for ``kind`` ``"snr"`` or
+        ``"rate"``."""
+        found, total = getattr(self, f"found_by_{kind}"), getattr(self, f"total_by_{kind}")
+        return {key: (found.get(key, 0) / n, n) for key, n in total.items() if n}
 
 
 @dataclass
@@ -137,6 +179,9 @@ class Score:
                 "provisional_latency_median_s": _q(cs.provisional_latency, 50),
                 "subtype_accuracy": cs.subtype_accuracy,
                 "withdrawn": cs.withdrawn,
+                "split": cs.split,
+                "recall_by_snr": {k: v[0] for k, v in cs.recall_by("snr").items()},
+                "recall_by_rate": {str(k): v[0] for k, v in cs.recall_by("rate").items()},
             }
         return out
 
@@ -145,7 +190,7 @@ def _q(values, pct):
     return float(np.percentile(values, pct)) if values else float("nan")
 
 
-def score(truth, detected, duration_s, notices=()):
+def score(truth, detected, duration_s, notices=(), sfreq=None):
     """Score one recording.
 
     Parameters
@@ -157,6 +202,8 @@ def score(truth, detected, duration_s, notices=()):
     notices : iterable of Notice
         The live notices, for the provisional-notice latency of spasms and
         the count of withdrawn reports.
+    sfreq : float | None
+        The recording's sampling rate, for recall per rate.
 
     Returns
     -------
@@ -175,6 +222,15 @@ def score(truth, detected, duration_s, notices=()):
             cs.tp += len(pairs)
             cs.fn += len(t_ch) - len(pairs)
             cs.fp += len(d_ch) - len(pairs)
+            found = {id(t) for t, _ in pairs}
+            for t in t_ch:
+                for counts, key in ((cs.total_by_snr, snr_bin(t.snr)),
+                                    (cs.total_by_rate, sfreq)):
+                    counts[key] = counts.get(key, 0) + 1
+                if id(t) in found:
+                    for counts, key in ((cs.found_by_snr, snr_bin(t.snr)),
+                                        (cs.found_by_rate, sfreq)):
+                        counts[key] = counts.get(key, 0) + 1
             for t, d in pairs:
                 cs.onset_err.append(abs(d.onset - t.onset))
                 cs.duration_err.append(abs(d.duration - t.duration))
@@ -184,6 +240,11 @@ def score(truth, detected, duration_s, notices=()):
         cs.withdrawn += sum(n.kind == "event_retract" and n.event.label == label
                             for n in notices)
         if label == SPASM:
+            muscle = [e for e in detected if e.label in (SPASM, BURST)]
+            cs.split += sum(
+                sum(e.channel == t.channel and min(t.offset, e.offset) > max(t.onset, e.onset)
+                    for e in muscle) >= 2
+                for t in true_ev)
             starts = [n for n in notices if n.kind == "burst_start"]
             for t in true_ev:
                 hits = [n.at for n in starts if n.channel == t.channel

@@ -4,7 +4,11 @@
 several in a row), short multi-unit bursts, isolated fasciculations, and
 the nuisances of a worn sensor (noise floor, mains with harmonics, baseline
 wander, pops, motion, ECG, amplifier saturation, leads off), and returns the
-signal with the list of true events.
+signal with the list of true events. True fasciculations carry their
+``peak_uv`` and ``snr`` as the detector sees them (:mod:`._truth_snr`).
+
+This is the ``muap`` family of :mod:`.families`; ``volume`` and ``measured``
+are built from independent material.
 """
 
 from dataclasses import dataclass, replace
@@ -16,6 +20,7 @@ from ...engine.events import Event
 from ...engine.vocabulary import (ARTIFACT_ECG, ARTIFACT_MOTION, ARTIFACT_POP, BURST,
                                   FASCICULATION, SPASM)
 from . import _muscle, _nuisance
+from ._truth_snr import noise_floor_rms, with_truth_snr
 
 #: A fasciculation is isolated: no other activity this close (Mills 2011).
 ISOLATION_S = 0.3
@@ -135,8 +140,11 @@ def simulate(scenario=None, **changes):
         events += _add_spasms(x, sc, pool, timeline, name, rng)
         events += _add_bursts(x, sc, pool, timeline, name, rng)
         events += _add_artifacts(x, sc, timeline, name, rng)
-        events += _add_fasciculations(x, sc, timeline, name, rng)
-        x += _nuisance.noise_floor(n, sfreq, sc.noise_uv * 1e-6, rng)
+        fasciculations = _add_fasciculations(x, sc, timeline, name, rng)
+        noise = _nuisance.noise_floor(n, sfreq, sc.noise_uv * 1e-6, rng)
+        x += noise
+        floor = noise_floor_rms(noise, sfreq)
+        events += [with_truth_snr(ev, wave, sfreq, floor) for ev, wave in fasciculations]
         x += _nuisance.mains(n, sfreq, sc.mains_hz, sc.mains_uv * 1e-6, rng)
         x += _nuisance.baseline_wander(n, sfreq, sc.wander_uv * 1e-6, rng)
         if ch < sc.ecg_channels:
@@ -252,6 +260,7 @@ def _add_artifacts(x, sc, timeline, name, rng):
 
 
 def _add_fasciculations(x, sc, timeline, name, rng):
+    """Add isolated fasciculations; return (event, waveform) pairs."""
     out = []
     times = np.sort(rng.uniform(0.5, sc.duration_s - 0.5,
                                 _poisson_count(sc.fasciculations_per_min,
@@ -278,9 +287,8 @@ def _add_fasciculations(x, sc, timeline, name, rng):
         if i0 < 0 or i0 + len(wave) > len(x):
             continue
         x[i0:i0 + len(wave)] += wave
-        out.append(Event((i0 + first) / sc.sfreq, (last_idx - first) / sc.sfreq,
-                         FASCICULATION, name, subtype,
-                         float(np.max(np.abs(wave)) * 1e6)))
+        out.append((Event((i0 + first) / sc.sfreq, (last_idx - first) / sc.sfreq,
+                          FASCICULATION, name, subtype), wave))
     return out
 
 
