@@ -17,7 +17,7 @@ outside them ``BAD_clipped``.
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy import signal
@@ -28,7 +28,7 @@ from ...engine.vocabulary import (ARTIFACT_ECG, ARTIFACT_MOTION, ARTIFACT_POP, B
 from . import _schedule
 from ._firing import GRID_S, FiringPool, clonus_cycles
 from ._truth_snr import bandpassed, bandpassed_peak, noise_floor_rms, with_truth_snr
-from .scenario import SimulatedRecording
+from .scenario import Scenario, SimulatedRecording
 
 #: Amplitude reference (V) when a scenario has no noise floor.
 REFERENCE_V = 1e-6
@@ -270,3 +270,38 @@ def _saturate_and_unplug(x, sc, kit, name, rng):
     out += [Event(float(a / sc.sfreq), float((b - a) / sc.sfreq), "BAD_clipped", name)
             for a, b in zip(edges[::2], edges[1::2])]
     return out
+
+
+class FamilySimulator:
+    """A family's ``simulate(scenario=None, **changes)``: one recording with its
+    ground truth, made with the family's kit.
+
+    Parameters
+    ----------
+    name : str
+    kit : Kit
+    family_key : int
+        Mixed into the seed, so that families differ for the same seed.
+    """
+
+    def __init__(self, name, kit, family_key):
+        self.name = name
+        self.kit = kit
+        self.family_key = family_key
+
+    def __call__(self, scenario=None, **changes):
+        """Simulate one recording of this family.
+
+        Parameters
+        ----------
+        scenario : Scenario | None
+            The recording to make; None means the defaults.
+        **changes
+            Fields of :class:`~.scenario.Scenario` to change.
+
+        Returns
+        -------
+        recording : SimulatedRecording
+        """
+        return compose(replace(scenario or Scenario(), **changes), self.kit,
+                       self.family_key)

@@ -13,11 +13,8 @@ model, :mod:`._ecgsyn`). Events are scheduled and fired as in
 ``muap`` family (:mod:`.scenario`) or the ``volume`` one.
 """
 
-from dataclasses import replace
-
 from . import _ecgsyn, _measured_material, _measured_nuisance
-from ._compose import Kit, compose
-from .scenario import Scenario
+from ._compose import FamilySimulator, Kit
 
 #: Mixed into the seed, so that families differ for the same seed.
 FAMILY_KEY = 2
@@ -29,25 +26,5 @@ KIT = Kit(motor_units=_measured_material.motor_units,
           leads_off=_measured_nuisance.leads_off)
 
 
-def simulate(scenario=None, **changes):
-    """Simulate one recording of the ``measured`` family with its ground truth.
-
-    Parameters
-    ----------
-    scenario : Scenario | None
-        The recording to make; None means the defaults.
-    **changes
-        Fields of :class:`Scenario` to change.
-
-    Returns
-    -------
-    recording : SimulatedRecording
-
-    Examples
-    --------
-    >>> from emgspasm.truth.sim.measured import simulate
-    >>> rec = simulate(duration_s=10, n_channels=1, seed=3)
-    >>> rec.data.shape
-    (1, 20000)
-    """
-    return compose(replace(scenario or Scenario(), **changes), KIT, FAMILY_KEY)
+#: ``simulate(scenario=None, **changes)``: one recording of the ``measured`` family.
+simulate = FamilySimulator("measured", KIT, FAMILY_KEY)

@@ -11,11 +11,8 @@ mains, wander, pops, motion, ECG and leads-off are the family's own
 ``muap`` family (:mod:`.scenario`) or the ``measured`` one.
 """
 
-from dataclasses import replace
-
 from . import _volume_conductor, _volume_nuisance
-from ._compose import Kit, compose
-from .scenario import Scenario
+from ._compose import FamilySimulator, Kit
 
 #: Mixed into the seed, so that families differ for the same seed.
 FAMILY_KEY = 1
@@ -27,25 +24,5 @@ KIT = Kit(motor_units=_volume_conductor.motor_units,
           leads_off=_volume_nuisance.leads_off)
 
 
-def simulate(scenario=None, **changes):
-    """Simulate one recording of the ``volume`` family with its ground truth.
-
-    Parameters
-    ----------
-    scenario : Scenario | None
-        The recording to make; None means the defaults.
-    **changes
-        Fields of :class:`Scenario` to change.
-
-    Returns
-    -------
-    recording : SimulatedRecording
-
-    Examples
-    --------
-    >>> from emgspasm.truth.sim.volume import simulate
-    >>> rec = simulate(duration_s=10, n_channels=1, seed=3)
-    >>> rec.data.shape
-    (1, 20000)
-    """
-    return compose(replace(scenario or Scenario(), **changes), KIT, FAMILY_KEY)
+#: ``simulate(scenario=None, **changes)``: one recording of the ``volume`` family.
+simulate = FamilySimulator("volume", KIT, FAMILY_KEY)
