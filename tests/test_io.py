@@ -42,13 +42,56 @@ def test_text_with_header_units_and_time(tmp_path):
     path = tmp_path / "rec.csv"
     lines = ["time,EMG1 (uV),angle (deg)"] + [f"{a},{b},{c}" for a, b, c in
                                                zip(t, emg, 10 * np.sin(t))]
-    lines.insert(300, "garbage,row")
+    lines[300] = "garbage,row,x"  # the row of sample 299 (line 301) is unreadable
     path.write_text("\n".join(lines))
     rec = open_recording(path)
     assert rec.sfreq == pytest.approx(500.0) and rec.ch_names == ["EMG1"]
     assert any("angle" in n for n in rec.notes)
-    assert any("malformed" in n for n in rec.notes)
-    np.testing.assert_allclose(rec.read(0, 10)[0], np.delete(emg, [])[:10] * 1e-6)
+    assert any("1 malformed" in n and "line 301" in n for n in rec.notes)
+    expected = emg * 1e-6
+    expected[299] = np.nan  # a gap at its time; every later sample keeps its time
+    np.testing.assert_allclose(rec.read(0, rec.n_samples)[0], expected)
+
+
+def test_unreadable_text_rows_stay_gaps(tmp_path):
+    # 400 bad rows at 1 kHz used to close up time: every later sample 0.4 s early
+    uv = np.random.default_rng(3).standard_normal(6000) * 20.0
+    rows = [f"{v:.6f}" for v in uv]
+    rows[2000:2400] = ["ERR"] * 400
+    path = tmp_path / "plain.txt"
+    path.write_text("EMG[uV]\n" + "\n".join(rows))
+    rec = open_recording(path, sfreq=1000.0)
+    data = rec.read(0, rec.n_samples)[0]
+    expected = uv * 1e-6
+    expected[2000:2400] = np.nan
+    assert rec.n_samples == 6000
+    np.testing.assert_allclose(data, expected, atol=1e-12)
+    assert any("400 malformed (not numbers: lines 2002, 2003" in n for n in rec.notes)
+    assert any("400 unread row(s) kept as gaps (NaN)" in n for n in rec.notes)
+
+
+def test_ragged_rows_are_reported_as_ragged(tmp_path):
+    # a ragged first row used to set the width: "no time column"
+    uv = np.random.default_rng(4).standard_normal(1000) * 20.0
+    lines = ["time,EMG1 (uV)"] + [f"{i / 1000:.3f},{v:.6f}" for i, v in enumerate(uv)]
+    lines[1] += ",7"  # sample 0
+    lines[500] += ",1,2"  # sample 499
+    del lines[700]  # sample 699 is absent: the time column skips it
+    path = tmp_path / "rec.csv"
+    path.write_text("\n".join(lines))
+    rec = open_recording(path)
+    assert rec.sfreq == pytest.approx(1000.0) and rec.n_samples == 1000
+    expected = uv * 1e-6
+    expected[[0, 499, 699]] = np.nan
+    np.testing.assert_allclose(rec.read(0, 1000)[0], expected, atol=1e-12)
+    assert any("2 ragged (not 2 fields like the others: lines 2, 501)" in n
+               for n in rec.notes)
+    assert any("3 sample(s) missing from the time column" in n for n in rec.notes)
+    short = tmp_path / "short.csv"
+    short.write_text("time,EMG1 (uV),angle (deg)\n" + "\n".join(lines[1:]))
+    with pytest.raises(InputFileError, match="header line 'time,EMG1 .* has 3 fields "
+                                             "but the rows have 2"):
+        open_recording(short)
 
 
 def test_text_without_rate_or_units_names_the_flags(tmp_path):
@@ -79,7 +122,8 @@ def test_malformed_files(tmp_path, sim):
         open_recording(tmp_path / "missing.edf")
     bad = tmp_path / "bad.edf"
     bad.write_bytes(b"0       this is not an EDF header" * 10)
-    with pytest.raises(InputFileError, match="MNE could not read"):
+    with pytest.raises(InputFileError, match=r"bytes 252-255\): invalid value for the "
+                                             "'number of signals' field"):
         open_recording(bad)
     with pytest.raises(InputFileError, match="unknown file type"):
         open_recording(__file__)

@@ -3,11 +3,18 @@
 :func:`analyze_file` streams one recording from disk in blocks through the
 same :class:`~emgspasm.engine.streaming.Engine` loop that live monitoring
 uses, so a file gives exactly the events a live stream of it would, and
-writes the results. :func:`analyze_many` runs many files on Dask.
+writes the results. :func:`analyze_many` runs many files on Dask, or one
+after another where Dask is not installed.
+
+The output folder and each input are checked before anything is read, and
+every result file is written whole or not at all.
 """
 
 import json
+import logging
+import tempfile
 import traceback
+import warnings
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -15,13 +22,17 @@ import numpy as np
 
 from ..engine.config import Config
 from ..engine.streaming import Engine
-from ..errors import EmgSpasmError
+from ..errors import ConfigError, EmgSpasmError, OutputFileError
+from ..outputs._atomic import write_text
 from ..outputs.events_table import json_default, write_events_sidecar, write_events_tsv
 from ..outputs.summary import summarize
 from ..sources.files import open_recording
 
 BLOCK_S = 10.0
 OVERVIEW_POINTS = 2000
+
+log = logging.getLogger(__name__)
+
 
 @dataclass(frozen=True)
 class ReadOptions:
@@ -130,12 +141,26 @@ def analyze_file(path, out_dir, config=None, read=ReadOptions(), *, report=True,
     -------
     result : FileResult
         Errors are caught and returned (``ok=False``), never raised, so one
-        bad file does not stop a batch.
+        bad file does not stop a batch. A RuntimeWarning met on the way (a
+        numerical problem) becomes a note instead of console output.
     """
     path = Path(path)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", RuntimeWarning)
+        result = _analyze_or_fail(path, Path(out_dir), config or Config(), read, report,
+                                  annotate, progress)
+    numerical = [w for w in caught if issubclass(w.category, RuntimeWarning)]
+    for w in caught:
+        if w not in numerical:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    result.notes += sorted({f"{w.category.__name__} ({Path(w.filename).name} line "
+                            f"{w.lineno}): {w.message}" for w in numerical})
+    return result
+
+
+def _analyze_or_fail(path, *args):
     try:
-        return _analyze(path, Path(out_dir), config or Config(), read, report,
-                        annotate, progress)
+        return _analyze(path, *args)
     except EmgSpasmError as err:
         return FileResult(str(path), False, str(err))
     except Exception as err:  # an unexpected failure still names the file
@@ -144,10 +169,10 @@ def analyze_file(path, out_dir, config=None, read=ReadOptions(), *, report=True,
 
 
 def _analyze(path, out_dir, config, read, report, annotate, progress):
+    check_output_folder(out_dir)
     rec = open_recording(path, picks=read.picks, units=read.units,
                          sfreq=read.sfreq, adc_scale=read.adc_scale)
     events, engine, overview = replay(rec, config, progress)
-    out_dir.mkdir(parents=True, exist_ok=True)
     stem = _stem(path)
     outputs = {"events": out_dir / f"{stem}_events.tsv",
                "sidecar": out_dir / f"{stem}_events.json",
@@ -164,7 +189,7 @@ def _analyze(path, out_dir, config, read, report, annotate, progress):
     summary = summarize(events, rec.duration_s, rec.ch_names,
                         config.detector.episode_gap_s)
     summary["recording"] = info
-    outputs["summary"].write_text(json.dumps(summary, indent=2, default=json_default))
+    write_text(outputs["summary"], json.dumps(summary, indent=2, default=json_default))
     if report:
         from ..outputs.report import write_report
         outputs["report"] = out_dir / f"{stem}_report.html"
@@ -183,6 +208,30 @@ def _analyze(path, out_dir, config, read, report, annotate, progress):
                       counts, rec.duration_s, rec.notes)
 
 
+def check_output_folder(out_dir):
+    """Make sure results can be written in ``out_dir`` (created if missing)
+    before any recording is read.
+
+    Raises
+    ------
+    OutputFileError
+        When ``out_dir`` is a file, cannot be created, or is not writable.
+    """
+    out_dir = Path(out_dir)
+    where = f"output folder {out_dir} (--out)"
+    if out_dir.exists() and not out_dir.is_dir():
+        raise OutputFileError(f"{where}: exists and is not a folder.")
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise OutputFileError(f"{where}: cannot be created ({err.strerror}).") from None
+    try:
+        with tempfile.TemporaryFile(dir=out_dir):
+            pass
+    except OSError as err:
+        raise OutputFileError(f"{where}: cannot write in it ({err.strerror}).") from None
+
+
 def _stem(path):
     name = path.name
     for suffix in (".fif.gz", ".hea", ".dat") + tuple(path.suffixes[-1:]):
@@ -193,7 +242,8 @@ def _stem(path):
 
 def analyze_many(paths, out_dir, config=None, read=ReadOptions(), *, report=True,
                  annotate=None, workers=None, scheduler=None, on_result=None):
-    """Analyse many recordings in parallel on Dask.
+    """Analyse many recordings in parallel on Dask, or one after another
+    when Dask is not installed (with a logged note naming the extra).
 
     Parameters
     ----------
@@ -213,12 +263,45 @@ def analyze_many(paths, out_dir, config=None, read=ReadOptions(), *, report=True
     -------
     results : list of FileResult
         In the order of ``paths``.
+
+    Raises
+    ------
+    OutputFileError
+        When ``out_dir`` cannot take the results (checked before any file
+        is read).
+    ConfigError
+        When ``scheduler`` is given and Dask is not installed.
     """
+    check_output_folder(out_dir)
+    paths = [str(p) for p in paths]
+    options = dict(config=config, read=read, report=report, annotate=annotate)
+    try:
+        import dask.distributed  # noqa: F401
+    except ImportError as err:
+        if scheduler:
+            raise ConfigError(f"--scheduler {scheduler} needs Dask, which cannot be "
+                              f"imported ({err}): pip install 'emgspasm[dask]'.") from None
+        log.warning("Dask cannot be imported (%s): analysing the %d recordings one "
+                    "after another; pip install 'emgspasm[dask]' to run them in "
+                    "parallel.", err, len(paths))
+        return _analyze_in_turn(paths, out_dir, options, on_result)
+    return _analyze_on_dask(paths, out_dir, options, workers, scheduler, on_result)
+
+
+def _analyze_in_turn(paths, out_dir, options, on_result):
+    results = []
+    for path in paths:
+        results.append(analyze_file(path, out_dir, **options))
+        if on_result:
+            on_result(results[-1])
+    return results
+
+
+def _analyze_on_dask(paths, out_dir, options, workers, scheduler, on_result):
     import os
 
     from dask.distributed import Client, LocalCluster, as_completed
 
-    paths = [str(p) for p in paths]
     if scheduler:
         client = Client(scheduler)
         cluster = None
@@ -228,8 +311,7 @@ def analyze_many(paths, out_dir, config=None, read=ReadOptions(), *, report=True
                                dashboard_address=None)
         client = Client(cluster)
     try:
-        futures = {client.submit(analyze_file, p, str(out_dir), config, read,
-                                 report=report, annotate=annotate, pure=False): i
+        futures = {client.submit(analyze_file, p, str(out_dir), pure=False, **options): i
                    for i, p in enumerate(paths)}
         results = [None] * len(paths)
         for future in as_completed(futures):

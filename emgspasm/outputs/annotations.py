@@ -1,10 +1,22 @@
-"""Write a recording with its events as MNE annotations (FIF or EDF+)."""
+"""Recordings written with their events as MNE annotations (FIF or EDF+).
 
+The samples are never loaded whole: :func:`lazy_raw` wraps any block reader
+as an :class:`mne.io.BaseRaw` that reads on demand, and :func:`save_fif`
+lets MNE stream it to disk ``BUFFER_S`` seconds at a time, so memory stays
+flat however long the recording. Every file is written whole or not at all
+(:mod:`emgspasm.outputs._atomic`).
+"""
+
+import functools
 from pathlib import Path
 
 import numpy as np
 
 from ..errors import InputFileError
+from ._atomic import replacing
+
+#: Seconds of samples MNE reads and writes at a time when saving.
+BUFFER_S = 1.0
 
 
 def events_to_annotations(events, orig_time=None, with_channels=True):
@@ -31,6 +43,80 @@ def events_to_annotations(events, orig_time=None, with_channels=True):
                            desc, orig_time=orig_time, ch_names=chans)
 
 
+def lazy_raw(read, n_samples, sfreq, ch_names, filename=None):
+    """An MNE Raw (EMG channels, volts) whose samples are read on demand.
+
+    Parameters
+    ----------
+    read : callable
+        ``read(start, stop)`` returns samples ``start:stop`` of every
+        channel, shape ``(len(ch_names), stop - start)``, in volts.
+    n_samples : int
+    sfreq : float
+    ch_names : list of str
+    filename : Path | None
+        The file the samples come from, for MNE's descriptions.
+
+    Returns
+    -------
+    raw : mne.io.BaseRaw
+        Not preloaded: ``raw.save`` and ``raw.get_data`` call ``read`` for
+        the spans they need.
+    """
+    import mne
+    info = mne.create_info(list(ch_names), float(sfreq), "emg")
+    return _lazy_raw_class()(info, int(n_samples), read, filename)
+
+
+@functools.cache
+def _lazy_raw_class():
+    """The :class:`mne.io.BaseRaw` subclass behind :func:`lazy_raw` (built on
+    first use, so importing this module does not import MNE)."""
+    import mne
+
+    class _BlockReaderRaw(mne.io.BaseRaw):
+        def __init__(self, info, n_samples, read, filename):
+            super().__init__(info, preload=False, first_samps=[0],
+                             last_samps=[n_samples - 1], filenames=[filename],
+                             raw_extras=[{"read": read}], orig_format="double",
+                             buffer_size_sec=BUFFER_S, verbose="error")
+
+        def _read_segment_file(self, data, idx, fi, start, stop, cals, mult):
+            block = np.asarray(self._raw_extras[fi]["read"](start, stop))[idx]
+            if mult is None:
+                data[:] = block * cals
+            else:
+                data[:] = mult @ block
+
+    return _BlockReaderRaw
+
+
+def save_fif(raw, path, fmt="single"):
+    """Save ``raw`` as FIF, streamed ``BUFFER_S`` seconds at a time, whole or
+    not at all.
+
+    Parameters
+    ----------
+    raw : mne.io.BaseRaw
+    path : Path
+        Ends in ``_raw.fif``. MNE splits files past 2 GB into ``path``,
+        ``<stem>-1.fif``, ...; parts an earlier, longer save left are removed.
+    fmt : {"single", "double"}
+
+    Returns
+    -------
+    path : Path
+    """
+    with replacing(path) as tmp:
+        parts = raw.save(tmp, fmt=fmt, buffer_size_sec=BUFFER_S, overwrite=True,
+                         verbose="error")
+    stem, number = path.name[: -len(".fif")], len(parts)
+    while (stale := path.with_name(f"{stem}-{number}.fif")).exists():
+        stale.unlink()
+        number += 1
+    return path
+
+
 def write_annotated(recording, events, stem, fmt):
     """Write ``recording`` with ``events`` as annotations.
 
@@ -49,23 +135,26 @@ def write_annotated(recording, events, stem, fmt):
 
     Notes
     -----
-    Recordings opened through MNE are re-read lazily for FIF; every other
-    case loads the analysed channels into memory.
+    Samples that are not finite are written as 0 (the events mark them
+    ``BAD_``). FIF is streamed block by block; MNE's EDF export holds the
+    analysed channels in memory.
     """
     import mne
     if fmt not in ("fif", "edf"):
         raise InputFileError(f"Invalid value for the 'annotate' parameter. Allowed "
                              f"values are 'fif' and 'edf', but got {fmt!r} instead.")
     stem = Path(stem)
-    data = recording.read(0, recording.n_samples)
-    info = mne.create_info(recording.ch_names, recording.sfreq, "emg")
-    raw = mne.io.RawArray(np.nan_to_num(data), info, verbose="error")
+    raw = lazy_raw(lambda a, b: _finite_or_zero(recording.read(a, b)), recording.n_samples,
+                   recording.sfreq, recording.ch_names, recording.path)
     if fmt == "fif":
         raw.set_annotations(events_to_annotations(events))
-        path = stem.with_name(stem.name + "_annotated_raw.fif")
-        raw.save(path, overwrite=True, verbose="error")
-    else:
-        raw.set_annotations(events_to_annotations(events, with_channels=False))
-        path = stem.with_name(stem.name + "_annotated.edf")
-        mne.export.export_raw(path, raw, fmt="edf", overwrite=True, verbose="error")
+        return str(save_fif(raw, stem.with_name(stem.name + "_annotated_raw.fif")))
+    raw.set_annotations(events_to_annotations(events, with_channels=False))
+    path = stem.with_name(stem.name + "_annotated.edf")
+    with replacing(path) as tmp:
+        mne.export.export_raw(tmp, raw, fmt="edf", overwrite=True, verbose="error")
     return str(path)
+
+
+def _finite_or_zero(data):
+    return np.where(np.isfinite(data), data, 0.0)

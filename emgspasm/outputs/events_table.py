@@ -1,4 +1,7 @@
-"""The BIDS-compatible events table (``events.tsv``) and its JSON sidecar."""
+"""The BIDS-compatible events table (``events.tsv``) and its JSON sidecar.
+
+Both are written whole or not at all (:mod:`emgspasm.outputs._atomic`).
+"""
 
 import csv
 import json
@@ -7,6 +10,7 @@ from dataclasses import asdict, fields
 
 from .. import __version__
 from ..engine.events import Event
+from ._atomic import replacing, write_text
 
 # Column order of events.tsv: BIDS requires onset and duration first.
 TSV_COLUMNS = ("onset", "duration", "trial_type", "channel", "subtype",
@@ -31,7 +35,7 @@ def write_events_tsv(events, path):
     path : str or Path
     """
     rows = sorted(events, key=lambda e: (e.onset, e.channel, e.label))
-    with open(path, "w", newline="", encoding="utf-8") as fh:
+    with replacing(path) as tmp, open(tmp, "w", newline="", encoding="utf-8") as fh:
         fh.write("\t".join(TSV_COLUMNS) + "\n")
         for ev in rows:
             record = asdict(ev)
@@ -106,8 +110,7 @@ def write_events_sidecar(path, config, recording=None):
     sidecar["Configuration"] = config.to_dict()
     if recording is not None:
         sidecar["Recording"] = recording
-    with open(path, "w", encoding="utf-8") as fh:
-        json.dump(sidecar, fh, indent=2, default=json_default)
+    write_text(path, json.dumps(sidecar, indent=2, default=json_default))
 
 
 def json_default(value):

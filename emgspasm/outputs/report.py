@@ -14,6 +14,7 @@ import numpy as np
 from .. import __version__
 from ..engine.dsp.chain import DSPChain
 from ..engine.vocabulary import ARTIFACT_LABELS, BAD_PREFIX, BURST, FASCICULATION, SPASM
+from ._atomic import write_text
 
 _COLORS = {SPASM: "#d62728", FASCICULATION: "#1f77b4", BURST: "#ff7f0e",
            **{label: "#7f7f7f" for label in ARTIFACT_LABELS}}
@@ -187,6 +188,6 @@ def write_report(path, rec, events, summary, overview, config, mains):
     style = ("body{font-family:sans-serif;max-width:1200px;margin:auto}"
              "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 6px}"
              "img{max-width:100%}")
-    path.write_text(f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>"
-                    f"emgspasm report</title><style>{style}</style></head><body>"
-                    + "\n".join(parts) + "</body></html>", encoding="utf-8")
+    write_text(path, f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>"
+               f"emgspasm report</title><style>{style}</style></head><body>"
+               + "\n".join(parts) + "</body></html>")
