@@ -156,8 +156,10 @@ def _cmd_emulate(args):
     import threading
 
     from ..sources.serial.emulator import Emulator, Faults
-    faults = Faults(args.corrupt_rate, args.drop_rate, args.pause_at, args.pause,
-                    args.disconnect_at, args.disconnect)
+    faults = Faults(corrupt_rate=args.corrupt_rate, drop_rate=args.drop_rate,
+                    pause_at_s=args.pause_at, pause_s=args.pause,
+                    disconnect_at_s=args.disconnect_at, disconnect_s=args.disconnect,
+                    reboot_at_s=args.reboot_at, reboot_s=args.reboot)
     if args.file:
         from ..sources.files import open_recording
         rec = open_recording(args.file, sfreq=args.sfreq, units=args.units)
@@ -192,13 +194,27 @@ def _cmd_emulate(args):
 
 
 def _cmd_monitor(args):
+    import signal
+    import threading
+
     from .monitor import LiveSession, monitor, recording_folder
     from .views import DashboardView, JsonLinesView
     record = None if args.no_record else recording_folder(args.record)
-    session = LiveSession(args.port, args.protocol, load_config(args), record,
-                          args.baud, args.adc_scale, args.rate, args.alert_spasm).start()
-    monitor(session, JsonLinesView() if args.headless else DashboardView(),
-            duration_s=args.duration)
+    # SIGTERM (a service manager, `kill`) stops as cleanly as Ctrl-C
+    terminate = threading.Event()
+    previous = signal.signal(signal.SIGTERM, lambda *_: terminate.set())
+    try:
+        session = LiveSession(args.port, args.protocol, load_config(args), record,
+                              args.baud, args.adc_scale, args.rate,
+                              args.alert_spasm).start()
+        monitor(session, JsonLinesView() if args.headless else DashboardView(),
+                duration_s=args.duration, until=terminate.is_set)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    if session.link.error is not None:
+        print(f"emgspasm monitor: error: the link ended: {session.link.error}",
+              file=sys.stderr)
+        return 1
     return 0
 
 
@@ -242,9 +258,10 @@ def build_parser():
     p = sub.add_parser(
         "monitor", help="live dashboard of a sensor on a serial port",
         description="Read a sensor on a serial port, detect live, show a dashboard "
-                    "(or JSON lines with --headless), and record the session so a "
-                    f"crash loses at most {SYNC_INTERVAL_S:g} s of samples and no "
-                    "shown event.")
+                    "(or JSON lines with --headless, link events included), and "
+                    "record the session so a crash loses at most "
+                    f"{SYNC_INTERVAL_S:g} s of samples and no shown event. Ctrl-C "
+                    "or SIGTERM stops cleanly.")
     p.add_argument("--port", required=True, help="serial port, e.g. /dev/ttyUSB0")
     _add_protocol_option(p)
     p.add_argument("--baud", type=int, help="baud rate (default: the protocol's)")
@@ -290,6 +307,10 @@ def build_parser():
     f.add_argument("--disconnect-at", type=float, default=-1.0, metavar="S")
     f.add_argument("--disconnect", type=float, default=0.0, metavar="S",
                    help="remove the port this long at --disconnect-at")
+    f.add_argument("--reboot-at", type=float, default=-1.0, metavar="S")
+    f.add_argument("--reboot", type=float, default=0.0, metavar="S",
+                   help="the device resets at --reboot-at: silent this long, then "
+                        "its frame counter starts again at 0")
     p.set_defaults(func=_cmd_emulate)
 
     p = sub.add_parser(

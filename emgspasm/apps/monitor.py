@@ -4,10 +4,19 @@
 driven by the engine's own :meth:`~emgspasm.engine.streaming.Engine.steps`.
 :func:`monitor` runs a session and shows it through a view (see
 :mod:`emgspasm.apps.views`): the terminal dashboard, JSON lines for other
-tools, or a plain text feed. Ctrl-C ends cleanly with a summary.
+tools, or a plain text feed. Ctrl-C (or ``until``, e.g. on SIGTERM) ends
+cleanly with a summary; so does a link that ends by itself (its error is kept
+in ``session.link.error``).
+
+Link events (a lost port, a reconnection, a device restart, a rejected
+frame) are shown by the view and, when recording, appended as JSON lines to
+the session's ``link.jsonl`` (fsync'd as they come), each with its place in
+the recording (``sample``, ``at``).
 """
 
 import itertools
+import json
+import os
 import time
 from collections import deque
 from pathlib import Path
@@ -19,9 +28,11 @@ from ..engine.streaming import Engine
 from ..outputs.recorder import SessionRecorder
 from ..outputs.summary import summarize
 from ..sources.serial import protocols
-from ..sources.serial.link import LinkEvent, SerialLink, drain
+from ..sources.serial.events import CLOSED
+from ..sources.serial.link import SerialLink, drain
 
 FEED_LINES = 12
+LINK_LOG = "link.jsonl"
 
 
 class LiveSession:
@@ -59,6 +70,9 @@ class LiveSession:
         self.notices = []
         self.feed = deque(maxlen=FEED_LINES)
         self.link_log = deque(maxlen=4)
+        self._link_news = []
+        self._link_file = None
+        self._link_ended = False
         self.alerts = {}
         self.running_spasms = {}
         self.levels_uv = None
@@ -79,6 +93,20 @@ class LiveSession:
             self.link.write(self.protocol.identify_command)
         self.started = time.monotonic()
         return self
+
+    @property
+    def ended(self):
+        """True once the link has ended by itself (see ``link.error``): there is
+        nothing more to read."""
+        return self._link_ended and not self._stopping
+
+    def take_link_events(self):
+        """The link events that arrived since the last call, oldest first, as
+        JSON-ready dicts (see :meth:`~emgspasm.sources.serial.events.LinkEvent.to_dict`;
+        ``at`` in stream seconds, None before the rate is known): what
+        ``link.jsonl`` holds."""
+        news, self._link_news = self._link_news, []
+        return news
 
     def poll(self, timeout=0.05):
         """Process whatever arrived within ``timeout``; return the new notices."""
@@ -121,6 +149,8 @@ class LiveSession:
         files = None
         if self.recorder:
             files = self.recorder.close(list(self.engine.events))
+        if self._link_file:
+            self._link_file.close()
         return tail, files
 
     def summary(self):
@@ -156,13 +186,31 @@ class LiveSession:
         for item in drain(self.link, self._wait_s):
             if isinstance(item, Block):
                 blocks.append(item)
-            elif isinstance(item, LinkEvent):
-                self.link_log.append(item)
+            else:
+                self._link_event(item)
         if blocks:
             return Block.concatenate(blocks)
         if self._stopping or self.engine is None:
             return None
         return Block.empty(len(self.engine.ch_names))
+
+    def _link_event(self, event):
+        """Keep a link event for the view and the recording."""
+        record = event.to_dict(getattr(self.link.decoder, "sfreq", None))
+        self.link_log.append(event)
+        self._link_news.append(record)
+        self._link_ended |= event.kind == CLOSED
+        if self.record_dir:
+            self._record_link(record)
+
+    def _record_link(self, record):
+        if self._link_file is None:
+            Path(self.record_dir).mkdir(parents=True, exist_ok=True)
+            path = Path(self.record_dir) / LINK_LOG
+            self._link_file = open(path, "a", encoding="utf-8")  # noqa: SIM115 (closed in stop)
+        self._link_file.write(json.dumps(record) + "\n")
+        self._link_file.flush()
+        os.fsync(self._link_file.fileno())
 
     def _announce(self, step):
         if step.output.n_samples:
@@ -186,7 +234,8 @@ class LiveSession:
 
 
 def monitor(session, view, *, duration_s=None, until=None):
-    """Run a started session until Ctrl-C, ``duration_s`` or ``until()``.
+    """Run a started session until Ctrl-C, ``duration_s``, ``until()`` or the
+    end of its link.
 
     Parameters
     ----------
@@ -204,7 +253,7 @@ def monitor(session, view, *, duration_s=None, until=None):
     session : LiveSession
     """
     def done():
-        if until is not None and until():
+        if session.ended or (until is not None and until()):
             return True
         return duration_s is not None and time.monotonic() - session.started >= duration_s
 

@@ -3,11 +3,14 @@
 A view has two methods: ``run(session, done)`` polls the session and shows
 what happens until ``done()`` is true, and ``close(session, tail, files)``
 shows the last notices and the session summary. :func:`~emgspasm.apps.monitor.monitor`
-takes any of them.
+takes any of them. Every view shows the link's events too (a lost port, the
+reconnection attempts, its return with the outage, a device restart).
 """
 
+import json
 import math
 import sys
+import time
 
 import numpy as np
 
@@ -16,8 +19,14 @@ from ..sources.serial.protocols.emgspasm import STATUS_BATTERY_LOW
 
 
 class JsonLinesView:
-    """Every notice as one JSON line on ``out`` (for other programs); the
-    summary goes to ``err`` so ``out`` stays machine-readable."""
+    """Every notice and link event as one JSON line on ``out`` (for other
+    programs); the summary goes to ``err`` so ``out`` stays machine-readable.
+
+    A link event's line has ``kind`` (``link_lost``, ``reconnecting``,
+    ``link_restored``, ``device_restart``, ... see
+    :mod:`emgspasm.sources.serial.events`), ``at`` (stream seconds),
+    ``sample``, ``message`` and, for outages, ``outage_s``.
+    """
 
     def __init__(self, out=sys.stdout, err=sys.stderr):
         self.out = out
@@ -25,33 +34,37 @@ class JsonLinesView:
 
     def run(self, session, done):
         while not done():
-            self._show(session.poll())
+            self._show(session, session.poll())
 
     def close(self, session, tail, files):
-        self._show(tail)
+        self._show(session, tail)
         print_summary(session, files, self.err)
 
-    def _show(self, notices):
+    def _show(self, session, notices):
+        for record in session.take_link_events():
+            print(json.dumps(record), file=self.out, flush=True)
         for notice in notices:
             print(notice_to_json(notice), file=self.out, flush=True)
 
 
 class TextFeedView:
-    """Muscle notices as lines of text on ``out`` (artefacts and bad stretches
-    are left out), then the summary."""
+    """Muscle notices and link events as lines of text on ``out`` (artefacts
+    and bad stretches are left out), then the summary."""
 
     def __init__(self, out=sys.stdout):
         self.out = out
 
     def run(self, session, done):
         while not done():
-            self._show(session.poll())
+            self._show(session, session.poll())
 
     def close(self, session, tail, files):
-        self._show(tail)
+        self._show(session, tail)
         print_summary(session, files, self.out)
 
-    def _show(self, notices):
+    def _show(self, session, notices):
+        for record in session.take_link_events():
+            print(f"[link] {record['message']}", file=self.out, flush=True)
         for notice in notices:
             if notice.event is None or notice.event.is_muscle:
                 print(format_notice(notice), file=self.out, flush=True)
@@ -68,6 +81,7 @@ class DashboardView:
         with Live(dashboard(session), refresh_per_second=8, screen=False) as live:
             while not done():
                 session.poll()
+                session.take_link_events()  # the link line shows the latest
                 live.update(dashboard(session))
 
     def close(self, session, tail, files):
@@ -92,12 +106,8 @@ def dashboard(session):
     if getattr(decoder, "status", 0) & STATUS_BATTERY_LOW:
         head += "  [b red]BATTERY LOW[/b red]"
     if stats:
-        head += (f"\nframes {stats.frames}  bad {stats.bad_frames}  lost "
-                 f"{stats.lost_frames}  reconnects {stats.reconnects}")
-        if session.link.lost_samples and engine is not None:
-            head += f"  ({session.link.lost_samples / engine.sfreq:.1f} s lost to disconnects)"
-    if session.link_log:
-        head += f"\nlink: {session.link_log[-1].message}"
+        head += "\n" + link_counters(session)
+    head += "\n" + link_line(session)
     parts = [head]
     if engine is not None:
         table = Table(expand=True)
@@ -130,22 +140,42 @@ def dashboard(session):
     return Group(*parts)
 
 
+def link_counters(session):
+    """The link's counters in one line of text."""
+    link = session.link
+    stats = link.decoder.stats
+    sfreq = getattr(link.decoder, "sfreq", None)
+    gaps = f"  gaps {stats.gap_samples / sfreq:.1f} s" if sfreq else ""
+    return (f"frames {stats.frames}  bad {stats.bad_frames}  rejected {stats.rejected}  "
+            f"lost {stats.lost_frames}  device restarts {stats.restarts}  reconnects "
+            f"{stats.reconnects} ({link.outage_s:.1f} s without the port){gaps}")
+
+
+def link_line(session):
+    """What the link is doing, as ``rich`` markup: lost (for how long), or
+    its latest event."""
+    from rich.markup import escape
+    latest = escape(session.link_log[-1].message) if session.link_log else "-"
+    if session.link.lost_at is None:
+        return f"link: {latest}"
+    lost_s = time.monotonic() - session.link.lost_at
+    return f"link: [b red]LOST for {lost_s:.1f} s, reconnecting[/b red] ({latest})"
+
+
 def print_summary(session, files, out):
     """The end-of-session summary: per channel counts, the link, the files."""
     summary = session.summary()
     if summary is None:
-        print("no samples received", file=out)
-        return
-    print(f"session: {summary['duration_s']:.1f} s", file=out)
-    for name, ch in summary["channels"].items():
-        rate = ch["fasciculation_rate_per_min"] or 0.0
-        print(f"  {name}: {ch['spasms']} spasms ({ch['spasm_total_s']:.1f} s), "
-              f"{ch['fasciculations']} fasciculations ({rate:.0f}/min), "
-              f"{ch['bursts']} bursts, {ch['bad_percent']:.1f}% unusable", file=out)
-    stats = session.link.decoder.stats
-    lost_s = session.link.lost_samples / session.engine.sfreq
-    print(f"  link: {stats.frames} frames, {stats.bad_frames} bad, {stats.lost_frames} "
-          f"lost, {stats.reconnects} reconnects ({lost_s:.1f} s lost to disconnects)",
-          file=out)
+        print(f"no samples received from {session.port}", file=out)
+    else:
+        print(f"session: {summary['duration_s']:.1f} s", file=out)
+        for name, ch in summary["channels"].items():
+            rate = ch["fasciculation_rate_per_min"] or 0.0
+            print(f"  {name}: {ch['spasms']} spasms ({ch['spasm_total_s']:.1f} s), "
+                  f"{ch['fasciculations']} fasciculations ({rate:.0f}/min), "
+                  f"{ch['bursts']} bursts, {ch['bad_percent']:.1f}% unusable", file=out)
+    print(f"  link: {link_counters(session)}", file=out)
+    if session.link.error is not None:
+        print(f"  link ended: {session.link.error}", file=out)
     if files:
         print(f"  recording: {files['fif']} and {files['events']}", file=out)

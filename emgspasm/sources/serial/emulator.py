@@ -4,9 +4,10 @@ The emulator opens a pseudo-terminal, points a stable symlink at its slave
 end (the "port"), and writes frames at real-time pace in one of the three
 protocols, from any array of samples (a simulation or a recorded file).
 It answers commands (emgspasm IDENTIFY/START/STOP, Cyton ``b``/``s``) and
-injects faults on request: corrupted bytes, dropped frames, a pause, and a
+injects faults on request: corrupted bytes, dropped frames, a pause, a
 disconnect (the pseudo-terminal goes away and comes back under the same
-port name).
+port name), and a reboot (the device falls silent and starts its frame
+counter again).
 """
 
 import os
@@ -14,7 +15,7 @@ import select
 import threading
 import time
 import tty
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -37,7 +38,12 @@ class Faults:
         stalls; the samples arrive late, none are lost).
     disconnect_at_s, disconnect_s : float
         Remove the port at ``disconnect_at_s`` for ``disconnect_s`` seconds
-        (the samples of that time are lost).
+        (the samples of that time are lost; the device's frame counter runs
+        on, as a wireless sensor's does).
+    reboot_at_s, reboot_s : float
+        Reset the device at ``reboot_at_s``: silent for ``reboot_s`` seconds
+        (the samples of that time are lost), then streaming again with its
+        frame counter started again at 0; the port stays.
     """
 
     corrupt_rate: float = 0.0
@@ -46,6 +52,8 @@ class Faults:
     pause_s: float = 0.0
     disconnect_at_s: float = -1.0
     disconnect_s: float = 0.0
+    reboot_at_s: float = -1.0
+    reboot_s: float = 0.0
 
 
 class Emulator:
@@ -116,6 +124,13 @@ class Emulator:
                     pass
         self._master = self._slave = None
 
+    def _unplug(self):
+        """The port goes away, name and all: left behind, the name would point
+        at a pseudo-terminal number the system may give to someone else."""
+        self._close_pty()
+        if os.path.lexists(self.port):
+            os.unlink(self.port)
+
     def start(self):
         """Create the port and start streaming; returns ``self``."""
         self._open_pty()
@@ -129,9 +144,7 @@ class Emulator:
         self._stop.set()
         if self._thread:
             self._thread.join(2.0)
-        self._close_pty()
-        if os.path.lexists(self.port):
-            os.unlink(self.port)
+        self._unplug()
 
     # -- streaming ----------------------------------------------------------
 
@@ -173,18 +186,23 @@ class Emulator:
             while start < n and not self._stop.is_set():
                 stream_t = start / self.sfreq
                 if 0 <= f.disconnect_at_s <= stream_t and f.disconnect_s > 0:
-                    self._close_pty()
+                    self._unplug()
                     self._stop.wait(f.disconnect_s / max(self.speed, 1e-9))
                     self._open_pty()
                     start += int(f.disconnect_s * self.sfreq)
                     self.device.skip(int(f.disconnect_s * self.sfreq) // step)
-                    f = Faults(f.corrupt_rate, f.drop_rate, f.pause_at_s, f.pause_s)
+                    f = replace(f, disconnect_at_s=-1.0, disconnect_s=0.0)
+                    continue
+                if 0 <= f.reboot_at_s <= stream_t and f.reboot_s > 0:
+                    self._stop.wait(f.reboot_s / max(self.speed, 1e-9))
+                    start += int(f.reboot_s * self.sfreq)
+                    self.device.restart()
+                    f = replace(f, reboot_at_s=-1.0, reboot_s=0.0)
                     continue
                 if 0 <= f.pause_at_s <= stream_t and f.pause_s > 0:
                     self._stop.wait(f.pause_s / max(self.speed, 1e-9))
                     paused += f.pause_s
-                    f = Faults(f.corrupt_rate, f.drop_rate, -1.0, 0.0,
-                               f.disconnect_at_s, f.disconnect_s)
+                    f = replace(f, pause_at_s=-1.0, pause_s=0.0)
                 self._commands()
                 if not self.streaming:
                     t0 = None

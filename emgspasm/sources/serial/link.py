@@ -1,41 +1,46 @@
 """A serial sensor link: reader thread, decoding, reconnection.
 
-Shaped like pyserial's ``serial.threaded.ReaderThread``: the link takes a
-decoder *factory* (fresh parser state per connection), keeps I/O errors apart
-from errors in the caller's code, and always reports a lost connection. It
-differs where pyserial's Packetizer is weak: decoding is vectorised, and an
-unplugged sensor is reopened with backoff while the outage is kept as a gap
-of the right length in time.
+Shaped like pyserial's ``serial.threaded.ReaderThread``:
+
+* the link takes a decoder *factory*: fresh parser state per connection,
+  which continues the previous decoder's counters, format and timeline
+  (:meth:`~emgspasm.sources.serial.decoding.Decoder.continue_from`);
+* I/O errors are kept apart from errors in the decoder. A port that fails
+  (unplugged, out of range) is reported (``link_lost``), reopened with
+  backoff (``reconnecting`` before each attempt) and reported again when
+  back (``link_restored``, with the outage); the outage becomes a gap sized
+  by the frame counter and the host clock. A decoder that raises is reported
+  (``decoder_error``) and replaced; after :data:`MAX_DECODER_ERRORS` in a
+  row the link ends;
+* the last item on the queue is always a ``link_closed`` event, whether the
+  link was stopped or ended by an error (then :attr:`SerialLink.error`
+  holds it);
+* writes and the reader's replacing of the port are under one lock.
+
+It differs where pyserial's Packetizer is weak: decoding is vectorised and
+buffers are bounded.
 """
 
 import queue
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import replace
 
-from ...engine.block import Block
-from ...errors import DeviceError
+from ...errors import DeviceError, FrameError
+from .events import (
+    CLOSED,
+    CONNECTED,
+    DECODER_ERROR,
+    LOST,
+    RECONNECTING,
+    RESTORED,
+    LinkEvent,
+)
 
 #: Backoff between reconnection attempts (s): doubles up to the maximum.
 BACKOFF_START_S, BACKOFF_MAX_S = 0.2, 5.0
-
-
-@dataclass
-class LinkEvent:
-    """Something that happened on the link (for the dashboard and the log).
-
-    Attributes
-    ----------
-    kind : str
-        ``connected``, ``lost`` or ``error``.
-    message : str
-    at : float
-        Monotonic time.
-    """
-
-    kind: str
-    message: str
-    at: float
+#: Decoder errors in a row (no good read between them) that end the link.
+MAX_DECODER_ERRORS = 3
 
 
 def available_ports():
@@ -71,19 +76,34 @@ class SerialLink:
     ----------
     port : str
     decoder_factory : callable
-        Returns a fresh decoder (``feed(bytes) -> list of Block``) per
-        connection.
+        Returns a fresh decoder (``feed(bytes) -> list of Block and
+        LinkEvent``, ``continue_from(previous)``, ``stats``, ``sfreq``,
+        ``n_channels``) per connection.
     baudrate : int
     start_command : bytes | None
         Sent after every (re)connection (``b"b"`` for a Cyton, a START frame
         for the emgspasm protocol).
     reconnect : bool
-        Reopen a lost port with backoff, keeping the outage as a gap.
+        Reopen a lost port with backoff. Without it a lost port ends the link.
+
+    Attributes
+    ----------
+    queue : queue.Queue
+        Decoded :class:`~emgspasm.engine.block.Block` objects and
+        :class:`~emgspasm.sources.serial.events.LinkEvent` objects, in
+        stream order; the last one is a ``link_closed`` event.
+    decoder : object
+        The current decoder (its ``stats`` cover the whole link).
+    error : Exception | None
+        What ended the link, when it ended by itself.
+    closed : threading.Event
+        Set once the reader has ended and queued its last event.
+    lost_at : float | None
+        Host time the port was lost, while it is.
 
     Notes
     -----
-    Decoded blocks and :class:`LinkEvent` objects arrive on :attr:`queue`;
-    the first open happens in :meth:`start`, so a wrong port fails there
+    The first open happens in :meth:`start`, so a wrong port fails there
     with a clear :class:`DeviceError`.
     """
 
@@ -96,15 +116,27 @@ class SerialLink:
         self.reconnect = reconnect
         self.queue = queue.Queue()
         self.decoder = None
-        self.lost_samples = 0
+        self.error = None
+        self.closed = threading.Event()
+        self.lost_at = None
         self._stop = threading.Event()
-        self._thread = None
+        self._lock = threading.Lock()  # the port, between writes and reopening
         self._serial = None
+        self._thread = None
+        self._samples = 0
+        self._failures = 0
+
+    @property
+    def outage_s(self):
+        """Seconds without the port so far (an outage going on included)."""
+        ongoing = 0.0 if self.lost_at is None else time.monotonic() - self.lost_at
+        return self.decoder.stats.outage_s + ongoing
 
     def start(self):
-        """Open the port and start reading."""
-        self._serial = open_port(self.port, self.baudrate)
-        self._connected()
+        """Open the port and start reading; returns ``self``."""
+        self._open()
+        self._new_decoder()
+        self._put(LinkEvent(CONNECTED, f"reading at {self.baudrate} baud", time.monotonic()))
         self._thread = threading.Thread(target=self._run, name="emgspasm-link",
                                         daemon=True)
         self._thread.start()
@@ -115,68 +147,152 @@ class SerialLink:
         self._stop.set()
         if self._thread:
             self._thread.join(timeout)
-        if self._serial is not None:
-            try:
-                self._serial.close()
-            except OSError:
-                pass
+        self._close()
 
     def write(self, data):
-        """Send bytes to the sensor (commands)."""
-        if self._serial is not None:
-            self._serial.write(data)
+        """Send bytes to the sensor (commands).
 
-    def _connected(self):
-        previous = self.decoder
-        self.decoder = self.decoder_factory()
-        if previous is not None:
-            self.decoder.stats = previous.stats
-            for attr in ("sfreq", "n_channels"):
-                if getattr(self.decoder, attr, None) is None:
-                    setattr(self.decoder, attr, getattr(previous, attr, None))
-        if self.start_command:
-            self._serial.write(self.start_command)
-        self.queue.put(LinkEvent("connected", f"reading {self.port}", time.monotonic()))
+        Raises
+        ------
+        DeviceError
+            When the port is not open (lost, reconnecting or stopped) or the
+            write fails.
+        """
+        import serial
+        with self._lock:
+            if self._serial is None:
+                raise DeviceError(f"Cannot write to serial port {self.port!r}: it is "
+                                  "not connected (lost, reconnecting or stopped).")
+            try:
+                self._serial.write(data)
+            except (serial.SerialException, OSError) as err:
+                raise DeviceError(f"Cannot write to serial port {self.port!r}: "
+                                  f"{err}.") from None
+
+    # -- the reader thread ---------------------------------------------------
 
     def _run(self):
+        try:
+            self._read_until_stopped()
+        except Exception as err:  # noqa: BLE001 - whatever ends the reader is its last word
+            self.error = err
+        finally:
+            self._close()
+            message = "stopped" if self.error is None else str(self.error)
+            self._put(LinkEvent(CLOSED, message, time.monotonic()))
+            self.closed.set()
+
+    def _read_until_stopped(self):
         import serial
         while not self._stop.is_set():
             try:
-                waiting = self._serial.in_waiting
-                data = self._serial.read(waiting or 1)
-            except (serial.SerialException, OSError, TypeError) as err:
-                lost_at = time.monotonic()
-                self.queue.put(LinkEvent("lost", f"{self.port}: {err}", lost_at))
-                if not (self.reconnect and self._reopen(lost_at)):
+                data = self._serial.read(self._serial.in_waiting or 1)
+            except (serial.SerialException, OSError) as err:
+                if self._stop.is_set() or not self._port_failed(err):
                     return
                 continue
             if data:
-                for block in self.decoder.feed(data):
-                    self.queue.put(block)
+                self._decode(data)
 
-    def _reopen(self, lost_at):
+    def _decode(self, data):
         try:
-            self._serial.close()
-        except OSError:
-            pass
-        delay = BACKOFF_START_S
-        while not self._stop.wait(delay):
+            items = self.decoder.feed(data)
+        except Exception as err:  # noqa: BLE001 - a decoder error, not a port error
+            self._decoder_failed(err, len(data))
+            return
+        self._failures = 0
+        for item in items:
+            self._put(item)
+
+    def _decoder_failed(self, err, n_bytes):
+        self._failures += 1
+        self.decoder.stats.decoder_errors += 1
+        text = f"{type(err).__name__}: {err}"
+        if self._failures >= MAX_DECODER_ERRORS:
+            raise FrameError(f"The decoder of serial port {self.port!r} failed "
+                             f"{self._failures} times in a row; the last error was "
+                             f"{text}") from err
+        self._put(LinkEvent(DECODER_ERROR, f"decoder error ({text}); {n_bytes} bytes "
+                            "dropped, decoding goes on with a fresh decoder",
+                            time.monotonic()))
+        self._new_decoder()
+
+    def _port_failed(self, err):
+        """Report a failed port and reopen it; False when the link should end."""
+        self.lost_at = time.monotonic()
+        self._put(LinkEvent(LOST, f"lost ({err})", self.lost_at))
+        self._close()
+        if not self.reconnect:
+            raise DeviceError(f"Serial port {self.port!r} failed: {err}.") from err
+        return self._reopen()
+
+    def _reopen(self):
+        """Try the port with backoff until it opens (True) or the link stops."""
+        delay, attempt, why = BACKOFF_START_S, 1, ""
+        while True:
+            outage = time.monotonic() - self.lost_at
+            self._put(LinkEvent(RECONNECTING, f"{why}Trying again in {delay:.1f} s "
+                                f"(attempt {attempt}, {outage:.1f} s without the port)",
+                                time.monotonic(), outage_s=outage))
+            if self._stop.wait(delay):
+                return False
             try:
-                self._serial = open_port(self.port, self.baudrate)
+                self._open()
             except DeviceError as err:
-                self.queue.put(LinkEvent("error", str(err), time.monotonic()))
-                delay = min(BACKOFF_MAX_S, delay * 2)
+                delay, attempt, why = min(BACKOFF_MAX_S, delay * 2), attempt + 1, f"{err} "
                 continue
-            self.decoder.stats.reconnects += 1
-            sfreq = getattr(self.decoder, "sfreq", None)
-            n_ch = getattr(self.decoder, "n_channels", None)
-            if sfreq and n_ch:
-                missing = int(round((time.monotonic() - lost_at) * sfreq))
-                self.lost_samples += missing
-                self.queue.put(Block.gap(missing, n_ch))
-            self._connected()
+            self._restored()
             return True
-        return False
+
+    def _restored(self):
+        outage = time.monotonic() - self.lost_at
+        self._new_decoder()
+        stats = self.decoder.stats
+        stats.reconnects += 1
+        stats.outage_s += outage
+        self.lost_at = None
+        self._put(LinkEvent(RESTORED, f"restored after {outage:.1f} s without the port",
+                            time.monotonic(), outage_s=outage))
+
+    # -- helpers ---------------------------------------------------------------
+
+    def _open(self):
+        """Open the port and send the start command (DeviceError when either fails)."""
+        import serial
+        port = open_port(self.port, self.baudrate)
+        try:
+            if self.start_command:
+                port.write(self.start_command)
+        except (serial.SerialException, OSError) as err:
+            port.close()
+            raise DeviceError(f"Cannot start the sensor on serial port {self.port!r}: "
+                              f"{err}.") from None
+        with self._lock:
+            self._serial = port
+
+    def _close(self):
+        with self._lock:
+            port, self._serial = self._serial, None
+        if port is not None:
+            try:
+                port.close()
+            except OSError:
+                pass
+
+    def _new_decoder(self):
+        """A fresh decoder that continues the current one's stream."""
+        fresh = self.decoder_factory()
+        if self.decoder is not None:
+            fresh.continue_from(self.decoder)
+        self.decoder = fresh
+
+    def _put(self, item):
+        """Queue ``item``; an event is stamped with its place in the stream."""
+        if isinstance(item, LinkEvent):
+            item = replace(item, sample=self._samples, message=f"{self.port}: {item.message}")
+        else:
+            self._samples += item.n_samples
+        self.queue.put(item)
 
 
 def drain(link, timeout):

@@ -7,8 +7,8 @@ means adding one module here and its name to :data:`NAMES`.
 """
 
 import importlib
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from ...._check import check_option
 
@@ -33,14 +33,17 @@ class Protocol:
         Asks the device to describe itself (the decoder keeps the answer in
         its ``ident``); sent once after connecting.
     make_decoder : callable
-        ``make_decoder(scale=None, sfreq=None)`` returns a fresh decoder
-        (``feed(bytes) -> list of Block``, ``stats``, ``sfreq``,
-        ``n_channels``); ``scale`` (volts per count) and ``sfreq`` are for
-        sensors that do not state them. Raises ``ConfigError`` when the
-        protocol needs one that is missing.
+        ``make_decoder(scale=None, sfreq=None)`` returns a fresh
+        :class:`~emgspasm.sources.serial.decoding.Decoder` (``feed(bytes)``
+        returns Blocks and LinkEvents in stream order; ``continue_from``,
+        ``stats``, ``sfreq``, ``n_channels``); ``scale`` (volts per count)
+        and ``sfreq`` are for sensors that do not state them. Raises
+        ``ConfigError`` when the protocol needs one that is missing or gets
+        one out of range.
     make_device : callable
         ``make_device(n_channels, sfreq, frame_samples)`` returns the device
-        side for the emulator (see :class:`~emgspasm.sources.serial.emulator.Emulator`).
+        side for the emulator (``encode``, ``skip``, ``restart``, ``answer``;
+        see :class:`~emgspasm.sources.serial.emulator.Emulator`).
     """
 
     name: str

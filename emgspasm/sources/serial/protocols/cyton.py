@@ -6,10 +6,13 @@ baud; ``b`` starts and ``s`` stops the stream. Volts per count
 ``4.5 / (2**23 - 1) / gain`` (gain 24 by default).
 """
 
+import itertools
+import time
+
 import numpy as np
 
 from ....engine.block import Block
-from ..stats import DecoderStats
+from ..decoding import Decoder
 from . import Protocol
 
 PACKET = 33
@@ -41,68 +44,95 @@ def encode(counts, first_counter=0):
     return out.tobytes()
 
 
-class CytonDecoder:
-    """Stateful, garbage-tolerant Cyton decoder (vectorised over packets)."""
+def _packet_starts(window):
+    """Offsets in ``window`` where a whole packet could start (header and footer)."""
+    starts = np.flatnonzero(window[: len(window) - PACKET + 1] == HEADER)
+    footer = window[starts + PACKET - 1]
+    return starts[((footer & 0xF8) == 0xC0) & (footer <= 0xC6)]
 
-    def __init__(self, gain=24):
-        self.stats = DecoderStats()
+
+def _run_length(window):
+    """Packets back to back at the start of ``window`` (the first one is good)."""
+    run = np.arange(0, len(window) - PACKET + 1, PACKET)
+    footer = window[run + PACKET - 1]
+    ok = (window[run] == HEADER) & ((footer & 0xF8) == 0xC0) & (footer <= 0xC6)
+    return len(run) if ok.all() else int(np.argmin(ok))
+
+
+class CytonDecoder(Decoder):
+    """Stateful, garbage-tolerant Cyton decoder (vectorised over packets).
+
+    The 8-bit sample counter gives lost packets modulo 256; the host clock
+    adds the whole periods it cannot count (see
+    :func:`~emgspasm.sources.serial.decoding.missing_frames`), so an outage
+    of more than 255 packets keeps its length.
+
+    Parameters
+    ----------
+    gain : int
+        ADS1299 gain.
+    clock : callable
+        Host monotonic clock (s).
+    """
+
+    device = "Cyton"
+
+    def __init__(self, gain=24, clock=time.monotonic):
+        super().__init__(SFREQ, N_CHANNELS, clock)
         self.scale = volts_per_count(gain)
-        self.sfreq = SFREQ
-        self.n_channels = N_CHANNELS
         self._buf = bytearray()
         self._next = None
+        self._skipping = False
+
+    def continue_from(self, previous):
+        """Continue ``previous``'s stream: its counter and clock."""
+        super().continue_from(previous)
+        self._next = previous._next
 
     def feed(self, data):
         """Decode ``data``; return a list of Blocks."""
+        now = self._clock()
         self._buf += data
         self.stats.bytes += len(data)
         buf = np.frombuffer(bytes(self._buf), dtype=np.uint8)
-        blocks, pos = [], 0
+        out, pos = [], 0
         while len(buf) - pos >= PACKET:
             window = buf[pos:]
-            starts = np.flatnonzero(window[: len(window) - PACKET + 1] == HEADER)
-            good = starts[(window[starts + PACKET - 1] & 0xF8) == 0xC0]
-            good = good[window[good + PACKET - 1] <= 0xC6]
-            if good.size == 0:
-                skipped = len(window) - PACKET + 1
-                self.stats.bad_frames += int(skipped > 0)
-                pos += skipped
+            starts = _packet_starts(window)
+            if starts.size == 0:
+                pos += self._skip(len(window) - PACKET + 1)
                 break
-            if good[0] > 0:
-                self.stats.bad_frames += 1
-            # a run of packets back to back from the first good one
-            first = good[0]
-            run = np.arange(first, len(window) - PACKET + 1, PACKET)
-            ok = (window[run] == HEADER) & ((window[run + PACKET - 1] & 0xF8) == 0xC0) \
-                & (window[run + PACKET - 1] <= 0xC6)
-            count = int(np.argmin(ok)) if not ok.all() else len(run)
-            packets = window[first:first + count * PACKET].reshape(count, PACKET)
-            blocks += self._decode(packets)
-            pos += first + count * PACKET
+            pos += self._skip(int(starts[0]))
+            count = _run_length(buf[pos:])
+            out += self._decode(buf[pos:pos + count * PACKET].reshape(count, PACKET), now)
+            pos += count * PACKET
+            self._skipping = False
         del self._buf[:pos]
-        return blocks
+        return out
 
-    def _decode(self, packets):
+    def _skip(self, n_bytes):
+        """Drop ``n_bytes`` that are no packet; a stretch of them is one bad frame."""
+        if n_bytes:
+            self.stats.discarded_bytes += n_bytes
+            self.stats.bad_frames += not self._skipping
+            self._skipping = True
+        return n_bytes
+
+    def _decode(self, packets, now):
         counters = packets[:, 1].astype(np.int64)
-        out = []
         b = packets[:, 2:26].reshape(-1, N_CHANNELS, 3).astype(np.int32)
         v = (b[..., 0] << 16) | (b[..., 1] << 8) | b[..., 2]
-        v = np.where(v & 0x800000, v - (1 << 24), v)
-        volts = v.T * self.scale
+        volts = np.where(v & 0x800000, v - (1 << 24), v).T * self.scale
         # split where the counter jumps: the missing packets are a gap
-        expected = np.concatenate([[self._next if self._next is not None
-                                    else counters[0]], (counters[:-1] + 1) & 0xFF])
-        jumps = np.flatnonzero(counters != expected)
-        jump_set = set(jumps.tolist())
-        edges = sorted({0, len(counters)} | jump_set)
-        for a, z in zip(edges[:-1], edges[1:]):
-            if a in jump_set:
-                lost = int((counters[a] - expected[a]) & 0xFF)
-                self.stats.lost_frames += lost
-                out.append(Block.gap(lost, N_CHANNELS))
-            if z > a:
-                out.append(Block(volts[:, a:z].copy(),
-                                 np.zeros((N_CHANNELS, z - a), np.uint8)))
+        jumps = np.flatnonzero(counters[1:] != (counters[:-1] + 1) & 0xFF) + 1
+        edges = [0, *jumps.tolist(), len(counters)]
+        out = []
+        for a, z in itertools.pairwise(edges):
+            expected = self._next if a == 0 else (counters[a - 1] + 1) & 0xFF
+            if expected is not None:
+                out += self._since_last(int(counters[a] - expected) & 0xFF, 256, 1, now)
+            self._last_arrival = now
+            out.append(Block(volts[:, a:z].copy(), np.zeros((N_CHANNELS, z - a), np.uint8)))
         self._next = int((counters[-1] + 1) & 0xFF)
         self.stats.frames += len(counters)
         return out
@@ -131,6 +161,10 @@ class Device:
     def skip(self, n_frames):
         """Packets that were never sent."""
         self._counter = (self._counter + n_frames) & 0xFF
+
+    def restart(self):
+        """The board reset: its sample counter starts again at 0."""
+        self._counter = 0
 
     def answer(self, data):
         """``b`` starts the stream, ``s`` stops it; nothing is sent back."""

@@ -3,18 +3,20 @@
 :func:`encode_data` and :func:`encode_command` build frames;
 :class:`ProtocolDecoder` turns any stream of bytes (split anywhere, with
 garbage, corrupt or lost frames) into blocks of samples in volts, counting
-CRC failures and keeping lost frames as gaps in time.
+CRC failures, rejecting implausible frames, and keeping lost frames as gaps
+in time and a device restart as a segment boundary.
 """
 
 import binascii
 import struct
+import time
 
 import numpy as np
 
 from ....engine.block import Block
 from ....engine.vocabulary import FLAG_CLIPPED, FLAG_LEADS_OFF
 from ....errors import FrameError
-from ..stats import DecoderStats
+from ..decoding import Decoder, FormatLock, rate_problem
 from . import Protocol
 
 SYNC = b"\xa5\x5a"
@@ -24,6 +26,7 @@ T_START, T_STOP, T_IDENTIFY, T_SET_RATE = 0x10, 0x11, 0x12, 0x13
 FMT_INT16, FMT_INT24, FMT_FLOAT32 = 0, 1, 2
 WIDTH = {FMT_INT16: 2, FMT_INT24: 3, FMT_FLOAT32: 4}
 MAX_BODY = 16384
+MAX_SAMPLES = 1024
 DATA_HEADER = struct.Struct("<HBBIHBBQf")  # 24 bytes
 STATUS_LEADS_OFF, STATUS_SATURATION, STATUS_BATTERY_LOW = 1, 2, 4
 
@@ -163,9 +166,10 @@ def decode_data_body(body):
         raise FrameError(f"DATA body of {len(body)} bytes is shorter than its "
                          f"{DATA_HEADER.size}-byte header.")
     seq, n_ch, fmt, rate, n, status, _, mask, scale = DATA_HEADER.unpack_from(body)
-    if fmt not in WIDTH or not 1 <= n_ch <= 64:
-        raise FrameError(f"DATA frame with format {fmt} and {n_ch} channels is "
-                         "not valid (format 0-2, 1-64 channels).")
+    if fmt not in WIDTH or not 1 <= n_ch <= 64 or not 1 <= n <= MAX_SAMPLES:
+        raise FrameError(f"DATA frame with format {fmt}, {n_ch} channels and {n} "
+                         f"samples is not valid (format 0-2, 1-64 channels, "
+                         f"1-{MAX_SAMPLES} samples).")
     payload = np.frombuffer(body, np.uint8, offset=DATA_HEADER.size)
     if payload.size != n * n_ch * WIDTH[fmt]:
         raise FrameError(f"DATA frame says {n} samples x {n_ch} channels but "
@@ -184,61 +188,88 @@ def decode_data_body(body):
     return fields, values.reshape(n, n_ch) * float(scale)
 
 
-class ProtocolDecoder:
+class ProtocolDecoder(Decoder):
     """Stateful decoder of the emgspasm protocol.
 
-    Feed it bytes as they arrive with :meth:`feed`; it returns
-    :class:`~emgspasm.engine.block.Block` objects. A sequence jump of *k*
-    frames becomes a block of NaN samples flagged as a gap, so time is never
-    closed up.
+    Feed it bytes as they arrive with :meth:`feed`; it returns blocks of
+    samples and link events in stream order. Frames whose CRC fails are
+    counted and skipped; a frame that decodes but is implausible (a rate
+    outside :data:`~emgspasm.sources.serial.decoding.RATE_RANGE_HZ`,
+    samples that are not finite, a channel count or rate that differs from
+    the stream's) is dropped, counted and reported; the stream's format is
+    settled by agreement, not by its first frame. A sequence jump of *k*
+    frames becomes *k* frames of NaN samples flagged as a gap, so time is
+    never closed up, unless the host clock says the jump cannot be a loss:
+    then the device restarted, and the restart is a segment boundary (see
+    :mod:`emgspasm.sources.serial.decoding`).
+
+    Parameters
+    ----------
+    clock : callable
+        Host monotonic clock (s).
     """
 
-    def __init__(self):
-        self.stats = DecoderStats()
+    device = "emgspasm sensor"
+
+    def __init__(self, clock=time.monotonic):
+        super().__init__(clock=clock)
         self.ident = None
         self.status = 0  # status bits of the last DATA frame
         self._buf = bytearray()
         self._next_seq = None
-        self.sfreq = None
-        self.n_channels = None
+        self._lock = FormatLock(("channels", "rate"))
+
+    def continue_from(self, previous):
+        """Continue ``previous``'s stream: its sequence, format and identity."""
+        super().continue_from(previous)
+        self.ident = previous.ident
+        self._next_seq = previous._next_seq
+        self._lock = FormatLock(self._lock.fields, previous._lock.settled)
 
     def feed(self, data):
-        """Decode ``data`` (bytes); return a list of Blocks."""
+        """Decode ``data`` (bytes); return Blocks and LinkEvents in stream order."""
+        now = self._clock()
         self._buf += data
         self.stats.bytes += len(data)
         frames, consumed, bad = parse_frames(self._buf)
         self.stats.bad_frames += bad
         del self._buf[:consumed]
-        blocks = []
+        out = []
         for ftype, body in frames:
             if ftype == T_IDENT:
-                self.ident = dict(kv.split("=", 1) for kv in
-                                  body.decode("utf-8", "replace").split(";") if "=" in kv)
-                continue
-            if ftype != T_DATA:
-                continue
-            try:
-                fields, volts = decode_data_body(body)
-            except FrameError:
-                self.stats.bad_frames += 1
-                continue
-            blocks += self._blocks(fields, volts)
-        return blocks
+                self.ident = parse_ident(body)
+            elif ftype == T_DATA:
+                out += self._data(body, now)
+        return out
 
-    def _blocks(self, fields, volts):
-        out = []
-        n, n_ch = volts.shape
-        if self.n_channels is not None and (n_ch != self.n_channels
-                                            or fields["rate"] != self.sfreq):
+    def _data(self, body, now):
+        try:
+            fields, volts = decode_data_body(body)
+        except FrameError:
             self.stats.bad_frames += 1
-            return out
-        self.n_channels, self.sfreq = n_ch, float(fields["rate"])
+            return []
+        problem = implausible(fields, volts)
+        if problem:
+            return self._reject(problem[0], f"DATA frame rejected: {problem[1]}", now)
+        out = []
+        fmt = (fields["channels"], float(fields["rate"]))
+        accepted, rejections = self._lock.offer(fmt, (fields, volts, now))
+        for field, why in rejections:
+            out += self._reject(field, f"DATA frame rejected: {why}", now)
+        if accepted and self.sfreq is None:
+            self.n_channels, self.sfreq = int(fmt[0]), fmt[1]
+        for frame_ in accepted:
+            out += self._frame(*frame_)
+        return out
+
+    def _frame(self, fields, volts, now):
+        n, n_ch = volts.shape
+        out = []
         seq = fields["seq"]
-        if self._next_seq is not None and seq != self._next_seq:
-            lost = (seq - self._next_seq) & 0xFFFF
-            self.stats.lost_frames += lost
-            out.append(Block.gap(lost * n, n_ch))
+        if self._next_seq is not None:
+            out += self._since_last((seq - self._next_seq) & 0xFFFF, 1 << 16, n, now)
         self._next_seq = (seq + 1) & 0xFFFF
+        self._last_arrival = now
         self.stats.frames += 1
         flags = np.zeros((n_ch, n), dtype=np.uint8)
         mask = fields["leads_off_mask"]
@@ -252,6 +283,24 @@ class ProtocolDecoder:
             flags |= FLAG_CLIPPED
         out.append(Block(volts.T.copy(), flags))
         return out
+
+
+def parse_ident(body):
+    """The ``key=value;...`` pairs of an IDENT body as a dict."""
+    text = body.decode("utf-8", "replace")
+    return dict(kv.split("=", 1) for kv in text.split(";") if "=" in kv)
+
+
+def implausible(fields, volts):
+    """``(field, why)`` when a decoded DATA frame cannot be right, else None."""
+    why = rate_problem(fields["rate"])
+    if why:
+        return "rate", f"its 'rate' is {why}"
+    if not np.isfinite(volts).all():
+        field = "samples" if fields["format"] == FMT_FLOAT32 else "scale"
+        return field, (f"its samples are not finite volts ('{field}'; scale "
+                       f"{fields['scale']:g} V per count)")
+    return None
 
 
 #: Volts per count of the emulated device (int24 samples).
@@ -280,6 +329,10 @@ class Device:
     def skip(self, n_frames):
         """Frames that were never sent (the device was unplugged)."""
         self._seq = (self._seq + n_frames) & 0xFFFF
+
+    def restart(self):
+        """The device reset: its sequence number starts again at 0."""
+        self._seq = 0
 
     def answer(self, data):
         """React to bytes from the host: ``(streaming or None, reply bytes)``."""
