@@ -127,8 +127,9 @@ def _cmd_evaluate(args):
         record["held_out"] = {"picks": result.picks,
                               "table": {f"{a}->{b}": v for (a, b), v in result.table.items()}}
     if args.json:
+        from ..outputs.events_table import json_default
         with open(args.json, "w") as fh:
-            json.dump(record, fh, indent=2)
+            json.dump(record, fh, indent=2, default=json_default)
     return 0
 
 
