@@ -9,7 +9,7 @@ strong burst a second envelope over the last half-window, drops below the
 off threshold), ends; a 25 ms segment of activity passes; a run of flagged
 samples ends.
 The per-event rules (fasciculation or spasm, merging, subtypes, artefacts)
-run on those records in :mod:`emgspasm.detect.detector`.
+run on those records in :mod:`emgspasm.engine.detect.detector`.
 
 A burst starts when the envelope exceeds ``on_snr`` x the noise RMS and ends
 when it stays below ``off_snr`` x the noise RMS for ``hangover_s``. Both

@@ -1,6 +1,6 @@
 """From bursts to events: the rules that tell spasms from fasciculations.
 
-The numba kernel (:mod:`emgspasm.detect._kernels`) turns samples into
+The numba kernel (:mod:`emgspasm.engine.detect._kernels`) turns samples into
 records; :class:`Detector` turns records into notices and events. Every
 decision is taken at the exact stream sample where its condition becomes
 true, using only records up to that sample, so the events (and their
