@@ -18,7 +18,22 @@ from ..outputs.notices import format_notice, notice_to_json
 from ..sources.serial.protocols.emgspasm import STATUS_BATTERY_LOW
 
 
-class JsonLinesView:
+class _LineView:
+    """Lines printed as things happen (see :meth:`_show`), then the summary
+    on :attr:`summary_out`."""
+
+    summary_out = None
+
+    def run(self, session, done):
+        while not done():
+            self._show(session, session.poll())
+
+    def close(self, session, tail, files):
+        self._show(session, tail)
+        print_summary(session, files, self.summary_out)
+
+
+class JsonLinesView(_LineView):
     """Every notice and link event as one JSON line on ``out`` (for other
     programs); the summary goes to ``err`` so ``out`` stays machine-readable.
 
@@ -30,15 +45,7 @@ class JsonLinesView:
 
     def __init__(self, out=sys.stdout, err=sys.stderr):
         self.out = out
-        self.err = err
-
-    def run(self, session, done):
-        while not done():
-            self._show(session, session.poll())
-
-    def close(self, session, tail, files):
-        self._show(session, tail)
-        print_summary(session, files, self.err)
+        self.summary_out = err
 
     def _show(self, session, notices):
         for record in session.take_link_events():
@@ -47,20 +54,13 @@ class JsonLinesView:
             print(notice_to_json(notice), file=self.out, flush=True)
 
 
-class TextFeedView:
+class TextFeedView(_LineView):
     """Muscle notices and link events as lines of text on ``out`` (artefacts
     and bad stretches are left out), then the summary."""
 
     def __init__(self, out=sys.stdout):
         self.out = out
-
-    def run(self, session, done):
-        while not done():
-            self._show(session, session.poll())
-
-    def close(self, session, tail, files):
-        self._show(session, tail)
-        print_summary(session, files, self.out)
+        self.summary_out = out
 
     def _show(self, session, notices):
         for record in session.take_link_events():
