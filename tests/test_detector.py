@@ -167,7 +167,8 @@ def test_noise_floor_adapts_to_clean_and_noisy_sensors(rng):
         assert labels(events) == [], noise_uv
 
 
-@pytest.mark.parametrize("sfreq", [250.0, 500.0, 4000.0, 10000.0])
+@pytest.mark.parametrize("sfreq", [250.0, 500.0, 4000.0,
+                                   pytest.param(10000.0, marks=pytest.mark.slow)])
 def test_other_sampling_rates(sfreq):
     rec = simulate(duration_s=60, sfreq=sfreq, n_channels=1, seed=5,
                    spasms_per_min=4, fasciculations_per_min=30)

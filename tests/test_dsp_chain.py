@@ -87,8 +87,9 @@ def test_matches_scipy_reference(name, rng):
     np.testing.assert_array_equal(out.flags, flags)
 
 
-@pytest.mark.parametrize("sfreq, decim", [(500.0, 1), (1000.0, 2), (2000.0, 4),
-                                           (4000.0, 8), (10000.0, 20)])
+@pytest.mark.parametrize("sfreq, decim", [
+    (500.0, 1), (1000.0, 2), (2000.0, 4), (4000.0, 8),
+    pytest.param(10000.0, 20, marks=pytest.mark.slow)])
 def test_artifact_band_matches_reference(sfreq, decim, rng):
     x = emg_like(rng, 2, int(3 * sfreq) + 3, sfreq)
     x[0, 50:57] = np.nan
