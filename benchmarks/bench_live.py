@@ -47,7 +47,7 @@ def _emulate(data, sfreq, frame, port, times, ready, speed=1.0):
     emulator = Emulator(data, sfreq, "emgspasm", port=port, frame_samples=frame,
                         speed=speed, on_write=on_write).start()
     ready.set()
-    emulator.wait()
+    emulator.done.wait()
     time.sleep(1.0)
     emulator.stop()
 
