@@ -16,7 +16,7 @@ import numpy as np
 
 from ..engine.streaming import run
 from ..engine.vocabulary import BURST, FASCICULATION, SPASM
-from .score import Score, score
+from .score import Score, percentile, score
 from .sim import Scenario
 
 #: Groups whose scores the targets are judged on, and what each target asks.
@@ -36,11 +36,11 @@ TARGETS = (
     ("false fasciculations / channel-hour, quiet wear", "quiet",
      lambda s: s.classes[FASCICULATION].fp / s.hours if s.hours else 0.0, 10.0, "max"),
     ("fasciculation latency p95 (ms)", "wearable",
-     lambda s: _pct(s.classes[FASCICULATION].latency, 95) * 1e3, 30.0, "max"),
+     lambda s: percentile(s.classes[FASCICULATION].latency, 95) * 1e3, 30.0, "max"),
     ("spasm confirmed, median (ms)", "wearable",
-     lambda s: _pct(s.classes[SPASM].latency, 50) * 1e3, 350.0, "max"),
+     lambda s: percentile(s.classes[SPASM].latency, 50) * 1e3, 350.0, "max"),
     ("provisional notice, median (ms)", "wearable",
-     lambda s: _pct(s.classes[SPASM].provisional_latency, 50) * 1e3, 50.0, "max"),
+     lambda s: percentile(s.classes[SPASM].provisional_latency, 50) * 1e3, 50.0, "max"),
 )
 
 
@@ -285,10 +285,6 @@ def _bin_low(key):
 
 def _bin_order(key):
     return _bin_low(key) if isinstance(key, str) else key
-
-
-def _pct(values, pct):
-    return float(np.percentile(values, pct)) if values else float("nan")
 
 
 def _fmt(value):

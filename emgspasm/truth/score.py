@@ -172,11 +172,11 @@ class Score:
             out[name] = {
                 "tp": cs.tp, "fp": cs.fp, "fn": cs.fn,
                 "precision": cs.precision, "recall": cs.recall, "f1": cs.f1,
-                "onset_err_median_s": _q(cs.onset_err, 50),
-                "duration_err_median_s": _q(cs.duration_err, 50),
-                "latency_median_s": _q(cs.latency, 50),
-                "latency_p95_s": _q(cs.latency, 95),
-                "provisional_latency_median_s": _q(cs.provisional_latency, 50),
+                "onset_err_median_s": percentile(cs.onset_err, 50),
+                "duration_err_median_s": percentile(cs.duration_err, 50),
+                "latency_median_s": percentile(cs.latency, 50),
+                "latency_p95_s": percentile(cs.latency, 95),
+                "provisional_latency_median_s": percentile(cs.provisional_latency, 50),
                 "subtype_accuracy": cs.subtype_accuracy,
                 "withdrawn": cs.withdrawn,
                 "split": cs.split,
@@ -186,7 +186,8 @@ class Score:
         return out
 
 
-def _q(values, pct):
+def percentile(values, pct):
+    """The ``pct`` percentile of ``values``, or NaN when there are none."""
     return float(np.percentile(values, pct)) if values else float("nan")
 
 
