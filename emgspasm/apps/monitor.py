@@ -16,7 +16,6 @@ the recording (``sample``, ``at``).
 
 import itertools
 import json
-import os
 import time
 from collections import deque
 from pathlib import Path
@@ -25,7 +24,7 @@ import numpy as np
 
 from ..engine.block import Block
 from ..engine.streaming import Engine
-from ..outputs.recorder import SessionRecorder
+from ..outputs.recorder import LineLog, SessionRecorder
 from ..outputs.summary import summarize
 from ..sources.serial import protocols
 from ..sources.serial.events import CLOSED
@@ -206,11 +205,8 @@ class LiveSession:
     def _record_link(self, record):
         if self._link_file is None:
             Path(self.record_dir).mkdir(parents=True, exist_ok=True)
-            path = Path(self.record_dir) / LINK_LOG
-            self._link_file = open(path, "a", encoding="utf-8")  # noqa: SIM115 (closed in stop)
-        self._link_file.write(json.dumps(record) + "\n")
-        self._link_file.flush()
-        os.fsync(self._link_file.fileno())
+            self._link_file = LineLog(Path(self.record_dir) / LINK_LOG)
+        self._link_file.write(json.dumps(record))
 
     def _announce(self, step):
         if step.output.n_samples:

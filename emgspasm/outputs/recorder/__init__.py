@@ -29,7 +29,7 @@ hour of 64 channels at 4 kHz recovers in a few hundred MB.
 
 from .export import FIF_NAME, export, recover
 from .session import Session, open_session, read_session
-from .writer import SYNC_INTERVAL_S, SessionRecorder
+from .writer import SYNC_INTERVAL_S, LineLog, SessionRecorder
 
-__all__ = ["FIF_NAME", "SYNC_INTERVAL_S", "Session", "SessionRecorder", "export",
+__all__ = ["FIF_NAME", "SYNC_INTERVAL_S", "LineLog", "Session", "SessionRecorder", "export",
            "open_session", "read_session", "recover"]

@@ -46,7 +46,7 @@ class SessionRecorder:
         self._meta = meta
         write_text(self.folder / "session.json", json.dumps(meta, indent=2))
         self._raw = open(self.folder / "raw.bin", "ab")
-        self._events = open(self.folder / "events.jsonl", "a", encoding="utf-8")
+        self._events = LineLog(self.folder / "events.jsonl")
         self._last_sync = time.monotonic()
 
     def append(self, data, flags):
@@ -72,9 +72,7 @@ class SessionRecorder:
 
     def notice(self, notice):
         """Log a notice the moment it is shown (fsync'd)."""
-        self._events.write(notice_to_json(notice) + "\n")
-        self._events.flush()
-        os.fsync(self._events.fileno())
+        self._events.write(notice_to_json(notice))
 
     def close(self, events):
         """Clean stop: sync, then write the FIF and the events table."""
@@ -86,3 +84,19 @@ class SessionRecorder:
         return export(self.folder, events)
 
 
+class LineLog:
+    """A file of lines, each flushed and fsync'd as it is written, so a crash
+    loses none that was written (``events.jsonl``, ``link.jsonl``)."""
+
+    def __init__(self, path):
+        self._fh = open(path, "a", encoding="utf-8")  # noqa: SIM115 (closed in close)
+
+    def write(self, line):
+        """Append ``line`` (without its newline) and make it durable."""
+        self._fh.write(line + "\n")
+        self._fh.flush()
+        os.fsync(self._fh.fileno())
+
+    def close(self):
+        """Close the file."""
+        self._fh.close()
