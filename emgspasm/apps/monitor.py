@@ -51,6 +51,12 @@ class LiveSession:
         For sensors that do not state them (ASCII).
     alert_spasm_s : float
         Raise an alert when a spasm runs longer than this.
+
+    Attributes
+    ----------
+    last_step : Step | None
+        The engine's last step (its filtered signal, envelope and flags, and
+        its notices): what a view draws.
     """
 
     def __init__(self, port, protocol="emgspasm", config=None, record_dir=None,
@@ -75,6 +81,7 @@ class LiveSession:
         self.alerts = {}
         self.running_spasms = {}
         self.levels_uv = None
+        self.last_step = None
         self.started = None
         self._steps = None
         self._wait_s = 0.05
@@ -209,6 +216,7 @@ class LiveSession:
         self._link_file.write(json.dumps(record))
 
     def _announce(self, step):
+        self.last_step = step
         if step.output.n_samples:
             self.levels_uv = step.output.rms[:, -1] * 1e6
         for notice in step.notices:
