@@ -32,6 +32,8 @@ class Recording:
         Which reader opened it.
     notes : list of str
         Warnings met while opening (dropped channels, assumed units, ...).
+    meas_date : datetime | None
+        When the recording started (timezone-aware, UTC), where the file says.
     """
 
     path: Path
@@ -42,6 +44,7 @@ class Recording:
     notes: list = field(default_factory=list)
     _read: object = None
     link_flags: list = field(default_factory=list)
+    meas_date: object = None
 
     @property
     def duration_s(self):
