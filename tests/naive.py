@@ -117,6 +117,7 @@ def burst_records(y, lowband, tkeo, flags, p, mod_sos):
     bp = signal.sosfilt(mod_sos, env)
     warm_end = 10.0 * p["warm_n"]
     noise_q, nupd, ring = 0.0, 0.0, 0.0
+    lo_bg, lo_n, lo_ref = 0.0, 0.0, 0.0
     active, rise, last, quiet, ended, long_ = False, -1, -(1 << 40), 0, False, False
     burst = {}
     seg = dict(mod_bp2=0.0, mod_env=0.0, mod_n=0)
@@ -125,7 +126,7 @@ def burst_records(y, lowband, tkeo, flags, p, mod_sos):
 
     def record(kind, t, onset, offset, **extra):
         rec = dict(kind=kind, t=t, onset=onset, offset=offset, noise=noise_q,
-                   active=int(active), **seg)
+                   active=int(active), lo_bg=lo_ref, **seg)
         rec.update(burst if burst else dict(peak=0.0, ehi=0.0, elo=0.0, etk=0.0, n=0,
                                             nflag=0, peak_e2=0.0))
         rec.update(extra)
@@ -143,7 +144,7 @@ def burst_records(y, lowband, tkeo, flags, p, mod_sos):
             bad[2] |= flag
         elif bad is not None and t - bad[1] > p["bad_merge"]:
             records.append(dict(kind=5, t=t, onset=bad[0], offset=bad[1], bits=bad[2],
-                                noise=noise_q))
+                                noise=noise_q, lo_bg=0.0))
             bad = None
         if nupd == 0.0:
             if t + 1 >= window and flag == 0 and e2[t] > 0.0:
@@ -159,6 +160,7 @@ def burst_records(y, lowband, tkeo, flags, p, mod_sos):
             else:
                 if not active and rise < 0:
                     rise, last, ended, long_ = t, t, False, False
+                    lo_ref = lo_bg
                     burst = dict(peak=0.0, ehi=0.0, elo=0.0, etk=0.0, n=0, nflag=0,
                                  peak_e2=0.0)
                 burst["peak"] = max(burst["peak"], abs(y[t]))
@@ -200,6 +202,15 @@ def burst_records(y, lowband, tkeo, flags, p, mod_sos):
                 step = rate if e2[t] > noise_q else -rate * p["down_ratio"]
                 noise_q *= np.exp(step)
                 nupd += 1.0
+                if not busy:  # the 2-20 Hz background: median of its square
+                    lb2 = lowband[t] ** 2
+                    if lo_n == 0.0:
+                        if lb2 > 0.0:
+                            lo_bg, lo_n = lb2, 1.0
+                    else:
+                        lo_n += 1.0
+                        step = max(1.0 / lo_n, 4.0 / p["lo_span"])
+                        lo_bg *= np.exp(step if lb2 > lo_bg else -step)
         if (t + 1) % p["segment"] == 0:
             if active or (t - last <= p["recent"] and nupd > 0):
                 record(3, t, rise, last - (window - 1))

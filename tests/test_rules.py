@@ -2,12 +2,15 @@
 
 from collections import deque
 
+import numpy as np
 import pytest
+from scipy import signal
 
 from emgspasm.engine.detect.groups import SpasmGroup
 from emgspasm.engine.detect.layout import END, Record
-from emgspasm.engine.detect.rules import (Burst, artifact_label, burst_features,
-                                          discharges, in_train, looks_artifact,
+from emgspasm.engine.detect.rules import (Burst, added_lowband, artifact_label,
+                                          burst_features, discharges, in_train,
+                                          looks_artifact,
                                           on_rhythm, spasm_subtype, trails_artifact)
 
 SFREQ = 1000.0
@@ -19,20 +22,38 @@ def burst(onset=1000, offset=1010, peak=200e-6, lowratio=0.05, freq_hz=120.0, sn
 
 def test_features_of_a_record():
     # a 100 Hz sine of RMS 1 over its TKEO: the mean frequency comes back
-    import numpy as np
     n = np.arange(400)
     y = np.sin(2 * np.pi * 100 * n / SFREQ)
     tk = y[1:-1] ** 2 - y[:-2] * y[2:]
     rec = Record(kind=END, ch=0, t=420, onset=10, offset=409, peak=1.0,
                  ehi=float(np.sum(y ** 2)), elo=0.1 * float(np.sum(y ** 2)),
                  etk=float(np.sum(tk)) * 400 / 398, n=400, nflag=100, noise=0.2 * 1e-2,
-                 peak_e2=1.0, mod_bp2=0.0, mod_env=0.0, mod_n=0, active=0, bits=0)
+                 peak_e2=1.0, mod_bp2=0.0, mod_env=0.0, mod_n=0, active=0, bits=0,
+                 lo_bg=0.0)
     b = burst_features(rec, SFREQ, qcorr=0.2)
     assert b.freq_hz == pytest.approx(100.0, rel=1e-3)
     assert b.lowratio == pytest.approx(0.1)
     assert b.snr == pytest.approx(10.0)      # sqrt(1 / (0.002 / 0.2))
     assert b.flagged == pytest.approx(0.25)
     assert b.length_s(SFREQ) == pytest.approx(0.4)
+
+
+def test_added_lowband_is_what_the_background_does_not_explain():
+    rng = np.random.default_rng(0)
+    # 2-20 Hz background alone, over bursts of 20 ms: the 90th percentile
+    # leaves nothing in about 90 % of them
+    sos = signal.butter(4, (2.0, 20.0), "bandpass", fs=SFREQ, output="sos")
+    lb = signal.sosfilt(sos, rng.standard_normal(int(200 * SFREQ)))[int(SFREQ):]
+    background = float(np.median(lb ** 2))
+    n = int(0.02 * SFREQ)
+    starts = rng.integers(0, len(lb) - n, 2000)
+    left = [added_lowband(float(np.sum(lb[a:a + n] ** 2)), background, n, SFREQ)
+            for a in starts]
+    assert 0.86 <= np.mean(np.array(left) == 0.0) <= 0.94
+    # a pop adds far more than its background: most of it is kept
+    mean_square = float(np.mean(lb ** 2))
+    assert added_lowband(100 * n * mean_square, background, n, SFREQ) > 80 * n * mean_square
+    assert added_lowband(1.0, 0.0, n, SFREQ) == 1.0
 
 
 @pytest.mark.parametrize("lowratio, freq, in_group, expected", [
@@ -120,3 +141,18 @@ def test_group_lifecycle():
     assert (group.peak, group.snr, group.bursts) == (300e-6, 20, 2)
     assert group.duration_s(SFREQ) == pytest.approx(0.901)
     assert group.closing_label(SFREQ, 0.5, 0.04) == "spasm"
+
+
+def test_time_hidden_by_an_artefact_is_not_a_gap_in_a_spasm():
+    group = SpasmGroup(onset=0, last_offset=1000)
+    gap = 350
+    assert not group.continues(1000 + gap + 100, gap)
+    group.mask(1050, 1149)              # a QRS of 100 samples after the last activity
+    assert group.masked == 100
+    assert group.continues(1000 + gap + 100, gap)
+    assert group.closes_at(gap) == 1000 + 100 + gap
+    group.mask(900, 1010)               # only what lies after the last activity counts
+    assert group.masked == 110
+    group.add(burst(onset=1400, offset=1500))   # muscle again: a new gap starts from it
+    assert (group.last_offset, group.masked) == (1500, 0)
+    assert group.duration_s(1000.0) == pytest.approx(1.501)   # artefacts add no duration

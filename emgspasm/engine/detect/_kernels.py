@@ -24,6 +24,13 @@ estimate settles where 20 % of samples lie below). It updates at the full
 rate while the channel is quiet, at a tenth of it during bursts (so the
 bursts do not drag it up but a lasting rise of the noise is followed), never
 on flagged samples, and fast during the first seconds.
+
+The 2-20 Hz band's background (wander, breathing, motion) is the median of
+its square over quiet, unflagged samples, tracked like the noise floor (steps
+of 1 / n at first, then 4 / ``lo_span``); a median, so the brief waves of an
+ECG between beats do not raise it. Each record
+carries its value from just before the burst began, so the rules judge the
+low-frequency energy a burst adds, not what was already there.
 """
 
 import numpy as np
@@ -40,7 +47,7 @@ STRONG = 4.0
 
 @jit
 def _put(rec, k, kind, c, t, onset, offset, peak, ehi, elo, etk, nb, nflag, q,
-         peak_e2, mod_bp2, mod_env, mod_n, active, bits):
+         peak_e2, mod_bp2, mod_env, mod_n, active, bits, lo_ref):
     r = rec[k]
     r["kind"] = kind
     r["ch"] = c
@@ -60,6 +67,7 @@ def _put(rec, k, kind, c, t, onset, offset, peak, ehi, elo, etk, nb, nflag, q,
     r["mod_n"] = mod_n
     r["active"] = active
     r["bits"] = bits
+    r["lo_bg"] = lo_ref
     return k + 1
 
 
@@ -106,6 +114,7 @@ def detect_kernel(y, lowband, tkeo, flags, start, prm, env_buf, mod_sos, state, 
     ring_frac2 = p["ring_frac2"]
     ring_decay = p["ring_decay"]
     warm_end = WARM_SPAN * p["warm_n"]
+    lo_span = p["lo_span"]
     b0, b1, b2 = mod_sos[0, 0], mod_sos[0, 1], mod_sos[0, 2]
     a1, a2 = mod_sos[0, 4], mod_sos[0, 5]
     k = 0
@@ -138,6 +147,9 @@ def detect_kernel(y, lowband, tkeo, flags, start, prm, env_buf, mod_sos, state, 
         ended = st["ended"]
         z0 = st["mod_z0"]
         z1 = st["mod_z1"]
+        lo_bg = st["lo_bg"]
+        lo_n = st["lo_n"]
+        lo_ref = st["lo_ref"]
         for i in range(n):
             t = start + i
             pos = t % window
@@ -175,7 +187,7 @@ def detect_kernel(y, lowband, tkeo, flags, start, prm, env_buf, mod_sos, state, 
                 bad_bits |= flag
             elif bad_start >= 0 and t - bad_last > bad_merge:
                 k = _put(rec, k, BAD, c, t, bad_start, bad_last, 0.0, 0.0, 0.0,
-                         0.0, 0, 0, q, 0.0, 0.0, 0.0, 0, 0, bad_bits)
+                         0.0, 0, 0, q, 0.0, 0.0, 0.0, 0, 0, bad_bits, 0.0)
                 bad_start = -1
             # noise floor: seeded from the first full window
             if nupd == 0.0:
@@ -194,6 +206,7 @@ def detect_kernel(y, lowband, tkeo, flags, start, prm, env_buf, mod_sos, state, 
                 else:
                     if burst_state == IDLE and rise < 0:
                         rise = t
+                        lo_ref = lo_bg
                         last = t
                         ended = 0
                         nflag = 0
@@ -227,14 +240,14 @@ def detect_kernel(y, lowband, tkeo, flags, start, prm, env_buf, mod_sos, state, 
                             quiet = 0
                             k = _put(rec, k, START, c, t, rise, last - (window - 1),
                                      peak, ehi, elo, etk, nb, nflag, q, peak_e2,
-                                     mod_bp2, mod_env, mod_n, burst_state, 0)
+                                     mod_bp2, mod_env, mod_n, burst_state, 0, lo_ref)
                     else:
                         extent = last - (window - 1) - rise + 1
                         if long_ == 0 and above_off and extent > fasc_max:
                             long_ = 1
                             k = _put(rec, k, LONG, c, t, rise, last - (window - 1),
                                      peak, ehi, elo, etk, nb, nflag, q, peak_e2,
-                                     mod_bp2, mod_env, mod_n, burst_state, 0)
+                                     mod_bp2, mod_env, mod_n, burst_state, 0, lo_ref)
                         if long_ == 0 and ended == 0 and (
                                 quiet == 1 or (peak_e2 > STRONG * on2 * noise2 and
                                                esum_short < short * max(off2 * noise2, floor2))):
@@ -244,12 +257,12 @@ def detect_kernel(y, lowband, tkeo, flags, start, prm, env_buf, mod_sos, state, 
                             offset = last - (window - 1) if quiet == 1 else t - short
                             k = _put(rec, k, QUIET, c, t, rise, offset,
                                      peak, ehi, elo, etk, nb, nflag, q, peak_e2,
-                                     mod_bp2, mod_env, mod_n, burst_state, 0)
+                                     mod_bp2, mod_env, mod_n, burst_state, 0, lo_ref)
                         if quiet >= hangover:
                             burst_state = IDLE
                             k = _put(rec, k, END, c, t, rise, last - (window - 1),
                                      peak, ehi, elo, etk, nb, nflag, q, peak_e2,
-                                     mod_bp2, mod_env, mod_n, burst_state, 0)
+                                     mod_bp2, mod_env, mod_n, burst_state, 0, lo_ref)
                             rise = -1
                 if flag == 0:
                     busy = burst_state == ACTIVE or rise >= 0
@@ -266,11 +279,24 @@ def detect_kernel(y, lowband, tkeo, flags, start, prm, env_buf, mod_sos, state, 
                         step = p["up_idle"] if above else p["down_idle"]
                     q *= step
                     nupd += 1.0
+                    if not busy:
+                        # the 2-20 Hz background: the median of its square,
+                        # by sign updates in the log domain
+                        lb = lowband[i, c]
+                        lb2 = lb * lb
+                        if lo_n == 0.0:
+                            if lb2 > 0.0:
+                                lo_bg = lb2
+                                lo_n = 1.0
+                        else:
+                            lo_n += 1.0
+                            step = max(1.0 / lo_n, 4.0 / lo_span)
+                            lo_bg *= np.exp(step if lb2 > lo_bg else -step)
             if (t + 1) % segment == 0:
                 if burst_state == ACTIVE or (t - last <= recent_n and nupd > 0):
                     k = _put(rec, k, SEGMENT, c, t, rise, last - (window - 1),
                              peak, ehi, elo, etk, nb, nflag, q, peak_e2,
-                             mod_bp2, mod_env, mod_n, burst_state, 0)
+                             mod_bp2, mod_env, mod_n, burst_state, 0, lo_ref)
                 mod_bp2 = 0.0
                 mod_env = 0.0
                 mod_n = 0
@@ -301,4 +327,7 @@ def detect_kernel(y, lowband, tkeo, flags, start, prm, env_buf, mod_sos, state, 
         st["ended"] = ended
         st["mod_z0"] = z0
         st["mod_z1"] = z1
+        st["lo_bg"] = lo_bg
+        st["lo_n"] = lo_n
+        st["lo_ref"] = lo_ref
     return k

@@ -21,7 +21,10 @@ The rules, per channel:
   only the 2-20 Hz ratio counts: synchronised clonic volleys are
   low-pitched, and a pop or motion during a spasm still shows by its ratio.
   A discharge short enough to be a fasciculation must be clean: its 2-20 Hz
-  ratio must stay under ``fasc_max_lowfreq_ratio``.
+  ratio must stay under ``fasc_max_lowfreq_ratio``. The 2-20 Hz energy
+  counted is what a burst adds to the channel's background (wander,
+  breathing) beyond that background's 90th percentile over the burst's
+  length (:func:`~emgspasm.engine.detect.rules.added_lowband`).
   A brief burst (<= 150 ms) that continues a regular train of brief
   artefacts (due within 10 % of the R-R interval of the last four) is ECG
   when it is short or unclean, or when it began unclean on the beat (a
@@ -47,7 +50,9 @@ The rules, per channel:
   also turns the reported fasciculation into a doublet.
 * **Spasm (the merge rule).** Every other muscle burst joins the channel's
   open *group* if it starts within ``merge_gap_s`` of the group's last
-  activity, else it opens a new group. A group is announced provisionally
+  activity, else it opens a new group (time hidden by an artefact inside the
+  group, a QRS, a pop or a flagged stretch, does not count towards that
+  gap). A group is announced provisionally
   (``burst_start``) when its first burst outlasts a fasciculation,
   confirmed (``spasm_start``) once it has been active for ``confirm_s``, and
   closed ``merge_gap_s`` after its last activity. Closed, it is a spasm if
@@ -162,6 +167,15 @@ class Detector:
         """Final events so far, in the order they were committed."""
         return self._ledger.events
 
+    @property
+    def on_threshold_uv(self):
+        """Per channel, the level (µV RMS of the filtered signal over the
+        detection window) above which a burst starts at the latest sample;
+        NaN while the channel's noise floor is not yet known."""
+        st, p = self._state, self._p
+        thr2 = np.maximum(p["on2"] * st["q"] / p["qcorr"], p["ring_frac2"] * st["ring"])
+        return np.where(st["nupd"] > 0, np.sqrt(thr2) * 1e6, np.nan)
+
     # -- streaming ---------------------------------------------------------
 
     def process(self, out):
@@ -234,7 +248,8 @@ class Detector:
             ehi=float(st["ehi"]), elo=float(st["elo"]), etk=float(st["etk"]),
             n=int(st["nb"]), nflag=int(st["nflag"]), noise=float(st["q"]),
             peak_e2=float(st["peak_e2"]), mod_bp2=float(st["mod_bp2"]),
-            mod_env=float(st["mod_env"]), mod_n=int(st["mod_n"]), active=0, bits=0)
+            mod_env=float(st["mod_env"]), mod_n=int(st["mod_n"]), active=0, bits=0,
+            lo_bg=float(st["lo_ref"]))
 
     # -- records -----------------------------------------------------------
 
@@ -325,6 +340,7 @@ class Detector:
         burst = self._features(row)
         if burst.flagged > 0.5:
             self._withdraw(c, t, notices)
+            self._mask_group(ch, burst)
             self._drop_from_group(c, t, notices)
             return
         short = not was_long and self._length_s(burst) <= self._fasc_max_s
@@ -332,6 +348,7 @@ class Detector:
         if label is not None:
             self._withdraw(c, t, notices)
             in_group = self._in_group(ch, burst.onset)
+            self._mask_group(ch, burst)
             if in_group and short and not self._looks_artifact(burst, in_group):
                 # a small unclean fragment inside a spasm: neither an artefact
                 # worth annotating nor muscle to extend the spasm with
@@ -362,7 +379,7 @@ class Detector:
         self._withdraw(c, t, notices)
         group = self._group_for(c, burst.onset, notices)
         group.add(burst)
-        self._timers[c] = group.last_offset + self._p["recent"]
+        self._timers[c] = group.closes_at(self._p["recent"])
 
     def _artifact_label(self, ch, burst, short):
         """The artefact a burst is (pop, ECG, motion), or None if it is muscle."""
@@ -406,6 +423,11 @@ class Detector:
         ch.reported = None
         notices.append(Notice("event_retract", ev.channel, self._sec(t), ev.onset, ev))
 
+    def _mask_group(self, ch, burst):
+        """An artefact inside the open group hides the muscle for its length."""
+        if self._in_group(ch, burst.onset):
+            ch.group.mask(burst.onset, burst.offset)
+
     def _drop_from_group(self, c, t, notices):
         group = self._channels[c].group
         if group is None:
@@ -418,7 +440,7 @@ class Detector:
                 notices.append(Notice(kind, self.ch_names[c], self._sec(t),
                                       self._sec(group.onset)))
         else:
-            self._timers[c] = group.last_offset + self._p["recent"]
+            self._timers[c] = group.closes_at(self._p["recent"])
 
     def _group_for(self, c, onset, notices):
         ch = self._channels[c]

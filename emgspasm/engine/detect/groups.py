@@ -4,7 +4,9 @@ A group opens with a burst that outgrows a fasciculation, takes in every
 later muscle burst that starts within ``detector.merge_gap_s`` of its last
 activity, is announced (``burst_start``) and confirmed (``spasm_start``) by
 the detector as it goes, and closes ``merge_gap_s`` after its last
-activity. What it was is decided then, by :meth:`SpasmGroup.closing_label`.
+activity. Time taken by artefacts inside it (a QRS, a pop, a flagged
+stretch) does not count towards that gap: the muscle under them cannot be
+seen, so a spasm stays one spasm through them. What it was is decided then, by :meth:`SpasmGroup.closing_label`.
 """
 
 from dataclasses import dataclass, field
@@ -33,6 +35,8 @@ class SpasmGroup:
     segments : list of (t, bp2, env, n)
         Activity segments, for the subtype (see
         :func:`~emgspasm.engine.detect.rules.spasm_subtype`).
+    masked : int
+        Samples since ``last_offset`` hidden by artefacts.
     """
 
     onset: int
@@ -43,13 +47,25 @@ class SpasmGroup:
     confirmed_at: int | None = None
     announced: bool = False
     segments: list = field(default_factory=list)
+    masked: int = 0
 
     def continues(self, onset, max_gap):
         """Does activity starting at ``onset`` belong to this group?"""
-        return onset - self.last_offset <= max_gap
+        return onset - self.last_offset - self.masked <= max_gap
+
+    def closes_at(self, max_gap):
+        """Sample after which, with no more activity, the group is over."""
+        return self.last_offset + self.masked + max_gap
+
+    def mask(self, onset, offset):
+        """An artefact (or flagged stretch) from ``onset`` to ``offset`` hid the
+        channel: its samples after the last activity do not count as a gap."""
+        self.masked += max(0, offset - max(onset, self.last_offset + 1) + 1)
 
     def add(self, burst):
         """A muscle burst ended inside the group."""
+        if burst.offset > self.last_offset:
+            self.masked = 0
         self.last_offset = max(self.last_offset, burst.offset)
         self.peak = max(self.peak, burst.peak)
         self.snr = max(self.snr, burst.snr)

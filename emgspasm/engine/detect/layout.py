@@ -42,6 +42,7 @@ PARAMS = np.dtype([
     ("recent", "i8"),         # a burst this close to activity keeps segments coming
     ("bad_merge", "i8"),      # flagged runs this close merge into one
     ("short", "i8"),          # samples of the short envelope that ends a strong discharge
+    ("lo_span", "f8"),        # the 2-20 Hz background tracker's time constant (samples)
 ])
 
 STATE = np.dtype([
@@ -71,6 +72,9 @@ STATE = np.dtype([
     ("bad_start", "i8"),      # first sample of the open flagged run (-1: none)
     ("bad_last", "i8"),       # its last flagged sample
     ("bad_bits", "i8"),       # its flags, or-ed
+    ("lo_bg", "f8"),          # 2-20 Hz background: median of its square over quiet samples
+    ("lo_n", "f8"),           # quiet samples tracked so far (0: not seeded)
+    ("lo_ref", "f8"),         # lo_bg when the open burst began
 ])
 
 RECORD = np.dtype([
@@ -87,6 +91,7 @@ RECORD = np.dtype([
     ("mod_bp2", "f8"), ("mod_env", "f8"), ("mod_n", "i8"),   # the segment's modulation sums
     ("active", "i8"),         # the burst state after this sample
     ("bits", "i8"),           # flags of a BAD run
+    ("lo_bg", "f8"),          # 2-20 Hz background (median square) before the burst
 ])
 
 

@@ -26,6 +26,10 @@ WARM_S = 2.0
 SEGMENT_S = 0.025
 #: Flagged runs closer than this are one bad stretch.
 BAD_MERGE_S = 0.1
+#: The 2-20 Hz background tracker's time constant: some 70 correlation times
+#: of that band (1 / (2 x 18 Hz) = 28 ms), short enough to follow breathing
+#: and posture changes.
+LOWBAND_BACKGROUND_S = 2.0
 
 
 def kernel_params(sfreq, config, band_hz):
@@ -72,6 +76,7 @@ def kernel_params(sfreq, config, band_hz):
     p["recent"] = round(d.merge_gap_s * sfreq)
     p["bad_merge"] = round(BAD_MERGE_S * sfreq)
     p["short"] = max(2, window // 2)
+    p["lo_span"] = max(1.0, LOWBAND_BACKGROUND_S * sfreq)
     return prm
 
 

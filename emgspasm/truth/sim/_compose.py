@@ -94,7 +94,10 @@ def compose(sc, kit, family_key):
         rng = np.random.default_rng(stream)
         x = data[ch]
         noise = kit.noise_floor(n, sfreq, sc.noise_uv * 1e-6, rng)
-        floor = noise_floor_rms(noise, sfreq)
+        wander = kit.wander(n, sfreq, sc.wander_uv * 1e-6, rng)
+        # the floor the engine sees: the sensor's noise and whatever of the
+        # baseline wander leaks into the band (no filter removes either)
+        floor = noise_floor_rms(noise + wander, sfreq)
         muscle = _Muscle(kit, sfreq, floor or REFERENCE_V, rng)
         timeline = _schedule.Timeline(sc.duration_s)
         for plan in _schedule.draw_spasms(sc.spasms_per_min, sc.duration_s,
@@ -111,7 +114,7 @@ def compose(sc, kit, family_key):
                 events.append(with_truth_snr(event, wave, sfreq, floor))
         x += noise
         x += kit.mains(n, sfreq, sc.mains_hz, sc.mains_uv * 1e-6, rng)
-        x += kit.wander(n, sfreq, sc.wander_uv * 1e-6, rng)
+        x += wander
         if ch < sc.ecg_channels:
             ecg, r_idx = kit.ecg(n, sfreq, sc.ecg_uv * 1e-6, rng)
             x += ecg

@@ -9,8 +9,9 @@ whichever world the recording comes from:
   order 4 per edge, upper edge clipped to 0.45 fs; run causally, as the
   engine runs it);
 * ``snr``: that peak over the RMS of the channel's noise floor after the
-  same band-pass (mains, ECG and artefacts are not noise floor: the engine
-  notches the first and rejects the others).
+  same band-pass: the sensor's noise and what of the baseline wander leaks
+  into the band, which no filter removes (mains, ECG and artefacts are not
+  noise floor: the engine notches the first and rejects the others).
 """
 
 from dataclasses import replace
@@ -47,7 +48,8 @@ def noise_floor_rms(noise, sfreq):
     Parameters
     ----------
     noise : ndarray
-        The noise floor alone, as added to the channel.
+        The noise floor alone (sensor noise and baseline wander), as added
+        to the channel.
     sfreq : float
 
     Returns
