@@ -9,6 +9,13 @@ monitoring and the demo; ``truth`` holds the simulators and the scorer.
 Importing the package is cheap: numba kernels, scipy, MNE, pyserial and
 matplotlib load only when the code that needs them runs. The public names
 below are resolved on first use.
+
+In a notebook::
+
+    import emgspasm
+    events = emgspasm.detect(raw)                 # an mne.io.Raw, or an array and sfreq
+    raw.set_annotations(events.to_annotations())  # the events as MNE annotations
+    emgspasm.plot_events(raw, events)
 """
 
 import importlib
@@ -16,6 +23,18 @@ import importlib
 __version__ = "0.1.0"
 
 _PUBLIC = {
+    # the notebook and batch entry points
+    "detect": "emgspasm.apps.notebook",
+    "plot_events": "emgspasm.apps.notebook",
+    "analyze_file": "emgspasm.apps.analyze",
+    "analyze_many": "emgspasm.apps.analyze",
+    "open_recording": "emgspasm.sources.files",
+    "Recording": "emgspasm.sources.files",
+    "simulate": "emgspasm.truth.sim",
+    "simulate_family": "emgspasm.truth.sim",
+    "Scenario": "emgspasm.truth.sim",
+    "read_events_tsv": "emgspasm.outputs.events_table",
+    # the engine
     "Config": "emgspasm.engine.config",
     "Engine": "emgspasm.engine.streaming",
     "Step": "emgspasm.engine.streaming",

@@ -187,9 +187,11 @@ def test_channels_not_typed_emg_and_low_rates_get_notes(tmp_path):
         ["EMG chin", "ECG", "EOG L", "C3"], 1000.0, "eeg"), verbose="error"),
         verbose="error")
     psg = open_recording(edf)
-    assert psg.ch_names == ["EMG chin"]  # EDF has no types: the label says EMG
-    assert any("EEG (EDF and BDF do not store channel types: MNE types every channel "
-               "EEG): ECG" in n for n in open_recording(edf, picks=["ECG"]).notes)
+    # EDF+ types a signal by its label's first word: "EMG chin" is EMG channel "chin"
+    assert psg.ch_names == ["chin"]
+    assert any("EEG (EDF and BDF type a channel only by a prefix of its label, such as "
+               "'EMG chin'; without one MNE types it EEG): ECG" in n
+               for n in open_recording(edf, picks=["ECG"]).notes)
     slow = open_recording(npy(tmp_path / "slow.npy"), sfreq=100.0, units="V")
     assert ("sampling rate 100 Hz is below the supported 250 Hz: most of the EMG band "
             "(20-450 Hz) lies above its Nyquist frequency (50 Hz), so detection is "

@@ -18,8 +18,6 @@ import warnings
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-import numpy as np
-
 from ..engine.config import Config
 from ..engine.streaming import Engine
 from ..errors import ConfigError, EmgSpasmError, OutputFileError
@@ -29,7 +27,6 @@ from ..outputs.summary import summarize
 from ..sources.files import open_recording
 
 BLOCK_S = 10.0
-OVERVIEW_POINTS = 2000
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +69,7 @@ class FileResult:
     notes: list = field(default_factory=list)
 
 
-def replay(recording, config=None, progress=None):
+def replay(recording, config=None, progress=None, *, report=False):
     """Stream a recording through a new engine.
 
     Parameters
@@ -81,50 +78,39 @@ def replay(recording, config=None, progress=None):
     config : Config | None
     progress : callable | None
         Called with the fraction done after every block.
+    report : bool
+        Also gather what the HTML report draws, in the same pass.
 
     Returns
     -------
     events : list of Event
     engine : Engine
-    overview : ndarray, shape (n_channels, n_points)
-        Maximum of the RMS envelope per time bin, for plots (V).
+    collected : ReportCollector | None
+        The report's data (see :mod:`emgspasm.outputs.report`), when ``report``.
     """
     engine = Engine(recording.sfreq, recording.ch_names, config)
-    overview = _Overview(len(recording.ch_names), recording.n_samples)
+    collector = None
+    if report:
+        from ..outputs.report import ReportCollector
+        collector = ReportCollector(recording.sfreq, recording.ch_names,
+                                    recording.n_samples)
     for step in engine.steps(recording.blocks(BLOCK_S)):
-        overview.add(step.output)
+        if collector is not None:
+            collector.add(step)
         if progress and step.output.n_samples:
             progress(min(1.0, engine.chain.samples_seen / recording.n_samples))
-    return engine.events, engine, overview.peaks
-
-
-class _Overview:
-    """Per-channel maxima of the RMS envelope in at most ``OVERVIEW_POINTS`` bins."""
-
-    def __init__(self, n_channels, n_samples):
-        n_points = min(OVERVIEW_POINTS, max(1, n_samples))
-        self.per_bin = max(1, int(np.ceil(n_samples / n_points)))
-        self.peaks = np.zeros((n_channels, int(np.ceil(n_samples / self.per_bin))))
-
-    def add(self, output):
-        if not output.n_samples:
-            return
-        start, per_bin = output.start, self.per_bin
-        first = start // per_bin
-        edges = np.arange(first * per_bin, start + output.n_samples, per_bin)
-        peaks = np.maximum.reduceat(output.rms, np.clip(edges - start, 0, None), axis=1)
-        cols = slice(first, first + peaks.shape[1])
-        self.peaks[:, cols] = np.maximum(self.peaks[:, cols], peaks)
+    return engine.events, engine, collector
 
 
 def analyze_file(path, out_dir, config=None, read=ReadOptions(), *, report=True,
-                 annotate=None, progress=None):
+                 annotate=None, progress=None, bids=None):
     """Analyse one recording and write its results to ``out_dir``.
 
     Writes ``<name>_events.tsv``, ``<name>_events.json`` (column sidecar,
     configuration, software version), ``<name>_summary.json``, and unless
     ``report`` is False ``<name>_report.html``; with ``annotate`` (``"fif"``
-    or ``"edf"``) also the recording with its events as annotations.
+    or ``"edf"``) also the recording with its events as annotations; with
+    ``bids`` also the events in a BIDS derivatives dataset.
 
     Parameters
     ----------
@@ -136,6 +122,8 @@ def analyze_file(path, out_dir, config=None, read=ReadOptions(), *, report=True,
     annotate : str | None
     progress : callable | None
         Called with the fraction done.
+    bids : BidsTarget | None
+        The BIDS dataset for the events (see :mod:`emgspasm.outputs.bids`).
 
     Returns
     -------
@@ -148,7 +136,7 @@ def analyze_file(path, out_dir, config=None, read=ReadOptions(), *, report=True,
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", RuntimeWarning)
         result = _analyze_or_fail(path, Path(out_dir), config or Config(), read, report,
-                                  annotate, progress)
+                                  annotate, progress, bids)
     numerical = [w for w in caught if issubclass(w.category, RuntimeWarning)]
     for w in caught:
         if w not in numerical:
@@ -168,18 +156,21 @@ def _analyze_or_fail(path, *args):
         return FileResult(str(path), False, f"{path.name}: unexpected error: {detail}")
 
 
-def _analyze(path, out_dir, config, read, report, annotate, progress):
+def _analyze(path, out_dir, config, read, report, annotate, progress, bids):
     check_output_folder(out_dir)
+    bids_path = bids.locate(path) if bids else None
     rec = open_recording(path, picks=read.picks, units=read.units,
                          sfreq=read.sfreq, adc_scale=read.adc_scale)
-    events, engine, overview = replay(rec, config, progress)
+    events, engine, collected = replay(rec, config, progress, report=report)
     stem = _stem(path)
     outputs = {"events": out_dir / f"{stem}_events.tsv",
                "sidecar": out_dir / f"{stem}_events.json",
                "summary": out_dir / f"{stem}_summary.json"}
     write_events_tsv(events, outputs["events"])
     mains = engine.chain.mains
-    info = {"file": str(path), "reader": rec.source, "sfreq": rec.sfreq,
+    info = {"file": str(path), "reader": rec.source,
+            "meas_date": rec.meas_date.isoformat() if rec.meas_date else None,
+            "sfreq": rec.sfreq,
             "channels": rec.ch_names, "duration_s": rec.duration_s,
             "mains": asdict(mains), "notched_hz": engine.chain.notch_frequencies,
             "bandpass_hz": [config.filters.bandpass_low_hz,
@@ -193,10 +184,12 @@ def _analyze(path, out_dir, config, read, report, annotate, progress):
     if report:
         from ..outputs.report import write_report
         outputs["report"] = out_dir / f"{stem}_report.html"
-        write_report(outputs["report"], rec, events, summary, overview, config, mains)
+        write_report(outputs["report"], rec, events, summary, collected, config, mains)
     if annotate:
         from ..outputs.annotations import write_annotated
         outputs["annotated"] = write_annotated(rec, events, out_dir / stem, annotate)
+    if bids:
+        outputs.update(bids.write(bids_path, rec, events, config, info, mains.mains_hz))
     counts = {}
     for ev in events:
         counts[ev.label] = counts.get(ev.label, 0) + 1
@@ -205,7 +198,7 @@ def _analyze(path, out_dir, config, read, report, annotate, progress):
     message = (f"{path.name}: {rec.duration_s / 60:.1f} min, {len(rec.ch_names)} ch: "
                f"{muscle}")
     return FileResult(str(path), True, message, {k: str(v) for k, v in outputs.items()},
-                      counts, rec.duration_s, rec.notes)
+                      counts, rec.duration_s, summary["warnings"] + rec.notes)
 
 
 def check_output_folder(out_dir):
@@ -241,7 +234,7 @@ def _stem(path):
 
 
 def analyze_many(paths, out_dir, config=None, read=ReadOptions(), *, report=True,
-                 annotate=None, workers=None, scheduler=None, on_result=None):
+                 annotate=None, workers=None, scheduler=None, on_result=None, bids=None):
     """Analyse many recordings in parallel on Dask, or one after another
     when Dask is not installed (with a logged note naming the extra).
 
@@ -249,7 +242,7 @@ def analyze_many(paths, out_dir, config=None, read=ReadOptions(), *, report=True
     ----------
     paths : list of str or Path
     out_dir : str or Path
-    config, read, report, annotate
+    config, read, report, annotate, bids
         As for :func:`analyze_file`.
     workers : int | None
         Local worker processes (one thread each) when no ``scheduler`` is
@@ -274,7 +267,7 @@ def analyze_many(paths, out_dir, config=None, read=ReadOptions(), *, report=True
     """
     check_output_folder(out_dir)
     paths = [str(p) for p in paths]
-    options = dict(config=config, read=read, report=report, annotate=annotate)
+    options = dict(config=config, read=read, report=report, annotate=annotate, bids=bids)
     try:
         import dask.distributed  # noqa: F401
     except ImportError as err:
@@ -307,8 +300,10 @@ def _analyze_on_dask(paths, out_dir, options, workers, scheduler, on_result):
         cluster = None
     else:
         n = workers or max(1, min(os.cpu_count() or 1, len(paths)))
+        # any free local ports: None would still serve HTTP on 8787, and warn
+        # (or fail) when another cluster holds it
         cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                               dashboard_address=None)
+                               scheduler_port=0, dashboard_address="127.0.0.1:0")
         client = Client(cluster)
     try:
         futures = {client.submit(analyze_file, p, str(out_dir), pure=False, **options): i

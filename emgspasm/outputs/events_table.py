@@ -10,6 +10,7 @@ from dataclasses import asdict, fields
 
 from .. import __version__
 from ..engine.events import Event
+from ..engine.vocabulary import BAD_PREFIX, FLAG_NAMES
 from ._atomic import replacing, write_text
 
 # Column order of events.tsv: BIDS requires onset and duration first.
@@ -38,10 +39,8 @@ def write_events_tsv(events, path):
     with replacing(path) as tmp, open(tmp, "w", newline="", encoding="utf-8") as fh:
         fh.write("\t".join(TSV_COLUMNS) + "\n")
         for ev in rows:
-            record = asdict(ev)
-            fh.write("\t".join(
-                _format(record[_FIELD_OF_COLUMN.get(col, col)])
-                for col in TSV_COLUMNS) + "\n")
+            record = event_record(ev)
+            fh.write("\t".join(_format(record[col]) for col in TSV_COLUMNS) + "\n")
 
 
 def read_events_tsv(path):
@@ -51,19 +50,32 @@ def read_events_tsv(path):
     -------
     events : list of Event
     """
-    names = {f.name: f.type for f in fields(Event)}
-    out = []
     with open(path, newline="", encoding="utf-8") as fh:
-        for row in csv.DictReader(fh, delimiter="\t"):
-            kwargs = {}
-            for col, text in row.items():
-                name = _FIELD_OF_COLUMN.get(col, col)
-                if name not in names or text == "n/a":
-                    continue
-                kwargs[name] = text if name in ("label", "channel", "subtype") \
-                    else float(text)
-            out.append(Event(**kwargs))
-    return out
+        return [event_from_record({col: None if text == "n/a" else text
+                                   for col, text in row.items()})
+                for row in csv.DictReader(fh, delimiter="\t")]
+
+
+def event_record(event):
+    """An event as a row of ``events.tsv``: ``{column: value}`` in
+    :data:`TSV_COLUMNS` order, None where empty."""
+    record = asdict(event)
+    return {col: record[_FIELD_OF_COLUMN.get(col, col)] for col in TSV_COLUMNS}
+
+
+def event_from_record(row):
+    """The :class:`Event` of a row of ``events.tsv`` (a mapping of columns
+    to values or text; None or NaN where empty; unknown columns ignored)."""
+    names = {f.name for f in fields(Event)}
+    kwargs = {}
+    for col, value in row.items():
+        name = _FIELD_OF_COLUMN.get(col, col)
+        if name not in names or value is None or (isinstance(value, float)
+                                                  and math.isnan(value)):
+            continue
+        kwargs[name] = str(value) if name in ("label", "channel", "subtype") \
+            else float(value)
+    return Event(**kwargs)
 
 
 _COLUMN_DOCS = {
@@ -79,7 +91,8 @@ _COLUMN_DOCS = {
             "artifact_pop": "electrode pop (not muscle)",
             "artifact_motion": "motion artefact (not muscle)",
             "artifact_ecg": "ECG complex bleeding into the EMG (not muscle)",
-            "BAD_<reason>": "unusable signal: clipped, flat, nonfinite, leads_off, gap",
+            **{f"{BAD_PREFIX}{name}": f"unusable signal: {name.replace('_', ' ')}"
+               for _, name in FLAG_NAMES},
         }},
     "channel": {"Description": "Channel the event was found on"},
     "subtype": {"Description": "tonic/clonic/mixed for spasms, single/doublet "
@@ -95,18 +108,29 @@ _COLUMN_DOCS = {
 
 
 def write_events_sidecar(path, config, recording=None):
-    """Write the ``events.json`` sidecar: what each column means, the
-    configuration, the software version and what is known of the recording.
+    """Write the ``events.json`` sidecar: what each column means (every
+    ``trial_type`` level named, as the BIDS validator checks), a
+    description, the software and its configuration, and what is known of
+    the recording.
+
+    Every key but ``Description`` holds an object, as BIDS sidecars of
+    tables do; the software is named in ``Software`` (a BIDS derivatives
+    dataset names it again in ``GeneratedBy`` of its
+    ``dataset_description.json``, see :mod:`emgspasm.outputs.bids`).
 
     Parameters
     ----------
     path : str or Path
     config : Config
     recording : dict | None
-        Facts about the analysed recording (file, rate, channels, mains).
+        Facts about the analysed recording (file, start, rate, channels,
+        mains).
     """
     sidecar = {col: _COLUMN_DOCS[col] for col in TSV_COLUMNS}
-    sidecar["GeneratedBy"] = [{"Name": "emgspasm", "Version": __version__}]
+    sidecar["Description"] = (f"Spasms, fasciculations and bursts found in surface EMG "
+                              f"by emgspasm {__version__}, with the artefacts and "
+                              "unusable stretches it set aside")
+    sidecar["Software"] = {"Name": "emgspasm", "Version": __version__}
     sidecar["Configuration"] = config.to_dict()
     if recording is not None:
         sidecar["Recording"] = recording
@@ -115,8 +139,9 @@ def write_events_sidecar(path, config, recording=None):
 
 def json_default(value):
     """``json.dump`` helper for the numpy scalars and paths results carry."""
-    import numpy as np
     from pathlib import Path
+
+    import numpy as np
     if isinstance(value, (np.floating, np.integer)):
         return value.item()
     if isinstance(value, Path):

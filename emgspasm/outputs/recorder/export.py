@@ -12,7 +12,8 @@ FIF_NAME = "recording_raw.fif"
 def export(folder, events=None):
     """Write ``recording_raw.fif`` and ``events.tsv`` from a session folder.
 
-    The samples stream from ``raw.bin`` to the FIF block by block; both
+    The samples stream from ``raw.bin`` to the FIF block by block, dated
+    from the session's start time (``started`` in ``session.json``); both
     files are written under a temporary name and renamed, so an interrupted
     export leaves an earlier complete file as it was.
 
@@ -43,12 +44,13 @@ def export(folder, events=None):
                              "to recover.")
     events = session.events if events is None else events
     raw = lazy_raw(samples.read, samples.n_samples, session.sfreq, session.ch_names,
-                   samples.path)
-    annotations = events_to_annotations(events)
+                   samples.path, session.meas_date)
+    annotations = events_to_annotations(events, session.meas_date)
     onsets, durations, descriptions, channels = samples.link_annotations(
         session.sfreq, session.ch_names)
     if onsets:
-        annotations += mne.Annotations(onsets, durations, descriptions, ch_names=channels)
+        annotations += mne.Annotations(onsets, durations, descriptions,
+                                       orig_time=session.meas_date, ch_names=channels)
     # after a crash an event may end past the last synced sample: crop it
     raw.set_annotations(annotations, emit_warning=False)
     fif = save_fif(raw, session.folder / FIF_NAME, fmt="double")

@@ -1,6 +1,7 @@
 """Reading a session folder, trusting nothing in it: ``session.json`` checked
 field by field, the samples indexed, the notices folded into events."""
 
+import datetime as dt
 import json
 import logging
 from dataclasses import dataclass
@@ -55,6 +56,12 @@ class Session:
         """Channel names."""
         return list(self.meta["ch_names"])
 
+    @property
+    def meas_date(self):
+        """When the session started (``started``, timezone-aware), or None
+        when ``session.json`` does not say (noted by :func:`open_session`)."""
+        return _started(self.meta)
+
 
 def open_session(folder):
     """Check and index a session folder (see :class:`Session`).
@@ -72,6 +79,10 @@ def open_session(folder):
     events, event_notes, lines_skipped = read_events(folder / "events.jsonl",
                                                       meta["ch_names"])
     notes = samples.notes + event_notes
+    if _started(meta) is None:
+        notes.append(f"{folder / 'session.json'}: the 'started' field is missing or not "
+                     f"an ISO 8601 time with a time zone (got {meta.get('started')!r}): "
+                     "the recording has no measurement date")
     for note in notes:
         log.warning(note)
     return Session(folder, meta, samples, events, notes,
@@ -96,6 +107,15 @@ def read_session(folder):
     n = session.samples.n_samples
     return (session.meta, session.samples.read(0, n), session.samples.read_flags(0, n),
             session.events, session.damaged)
+
+
+def _started(meta):
+    """``meta["started"]`` as a timezone-aware datetime (UTC), or None."""
+    try:
+        started = dt.datetime.fromisoformat(meta.get("started"))
+    except (TypeError, ValueError):
+        return None
+    return None if started.tzinfo is None else started.astimezone(dt.UTC)
 
 
 def _read_meta(path):

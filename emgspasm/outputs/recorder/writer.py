@@ -1,5 +1,6 @@
 """Writing a live session as it happens (see :mod:`emgspasm.outputs.recorder`)."""
 
+import datetime as dt
 import json
 import os
 import time
@@ -40,7 +41,7 @@ class SessionRecorder:
         self.sync_interval_s = sync_interval_s
         self.samples = 0
         meta = {"sfreq": self.sfreq, "ch_names": self.ch_names,
-                "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                "started": dt.datetime.now(dt.UTC).isoformat(),
                 "software": f"emgspasm {__version__}", "complete": False,
                 "info": info or {}}
         self._meta = meta

@@ -12,6 +12,9 @@
   closed up);
 * ``.npy`` arrays (memory-mapped).
 
+:func:`open_raw` and :func:`open_array` read data already in memory (an
+MNE Raw, an array) the same way, with the same checks.
+
 Every reader yields ``(n_channels, n_samples)`` blocks in volts. Units come
 from the file where it states them, else from ``units=``; a recording whose
 units or sampling rate are missing, or whose level is implausible for
@@ -22,7 +25,9 @@ otherwise, and rates below the supported 250 Hz, are noted.
 """
 
 
+from ._memory import open_array, open_raw
 from ._open import open_recording
 from .recording import MIN_SUPPORTED_SFREQ, UNIT_SCALE, Recording
 
-__all__ = ["MIN_SUPPORTED_SFREQ", "UNIT_SCALE", "Recording", "open_recording"]
+__all__ = ["MIN_SUPPORTED_SFREQ", "UNIT_SCALE", "Recording", "open_array", "open_raw",
+           "open_recording"]

@@ -12,7 +12,14 @@ from ._mne import open_mne
 from ._npy import open_npy
 from ._text import open_text
 from ._wfdb import open_wfdb
-from .recording import MAX_PLAUSIBLE_RMS_V, MIN_PLAUSIBLE_RMS_V, MIN_SUPPORTED_SFREQ
+from .recording import (
+    MAX_PLAUSIBLE_RMS_V,
+    MIN_PLAUSIBLE_RMS_V,
+    MIN_SUPPORTED_SFREQ,
+    UNIT_SCALE,
+    option,
+    unit_key,
+)
 
 _MNE_SUFFIXES = (".edf", ".bdf", ".fif", ".fif.gz", ".vhdr", ".set", ".gdf",
                  ".cnt", ".mff", ".nxe", ".eeg", ".con", ".sqd", ".lay", ".snirf")
@@ -62,18 +69,7 @@ def open_recording(path, *, picks=None, units=None, sfreq=None, adc_scale=None):
             f"{path.name}: unknown file type. emgspasm reads what MNE reads "
             f"({', '.join(_MNE_SUFFIXES[:5])}, ...), WFDB (.hea/.dat), text "
             "(.csv/.tsv/.txt) and .npy.")
-    if rec.n_samples == 0:
-        raise InputFileError(f"{path.name}: the recording holds no samples.")
-    if not rec.ch_names:
-        raise InputFileError(f"{path.name}: no channel to analyse; choose some "
-                             "with --picks.")
-    if rec.sfreq < MIN_SUPPORTED_SFREQ:
-        rec.notes.append(
-            f"sampling rate {rec.sfreq:g} Hz is below the supported "
-            f"{MIN_SUPPORTED_SFREQ:g} Hz: most of the EMG band (20-450 Hz) lies above "
-            f"its Nyquist frequency ({rec.sfreq / 2:g} Hz), so detection is unreliable")
-    _check_level(rec, units)
-    return rec
+    return check_recording(rec, units)
 
 
 def _check_input(path):
@@ -122,8 +118,49 @@ def _file_kind(mode):
     return next((word for test, word in kinds if test(mode)), "special file")
 
 
-def _check_level(rec, units):
+def check_recording(rec, units, flags=None):
+    """The checks every recording passes, files and data in memory alike:
+    samples and channels to analyse, a supported rate (else a note), and a
+    plausible level for surface EMG.
+
+    Parameters
+    ----------
+    rec : Recording
+    units : str | None
+        The units given, if any.
+    flags : dict | None
+        How messages name the options: ``{"units": "--units", "picks":
+        "--picks"}`` by default (the command line).
+
+    Returns
+    -------
+    rec : Recording
+
+    Raises
+    ------
+    InputFileError
+        When there is nothing to analyse or the level is implausible (the
+        message gives the level found and the unit that would make it
+        plausible).
+    """
+    flags = {"units": "--units", "picks": "--picks", **(flags or {})}
+    if rec.n_samples == 0:
+        raise InputFileError(f"{rec.path.name}: the recording holds no samples.")
+    if not rec.ch_names:
+        raise InputFileError(f"{rec.path.name}: no channel to analyse; choose some "
+                             f"with {flags['picks']}.")
+    if rec.sfreq < MIN_SUPPORTED_SFREQ:
+        rec.notes.append(
+            f"sampling rate {rec.sfreq:g} Hz is below the supported "
+            f"{MIN_SUPPORTED_SFREQ:g} Hz: most of the EMG band (20-450 Hz) lies above "
+            f"its Nyquist frequency ({rec.sfreq / 2:g} Hz), so detection is unreliable")
+    _check_level(rec, units, flags)
+    return rec
+
+
+def _check_level(rec, units, flags):
     n = min(rec.n_samples, int(10 * rec.sfreq))
+    scale = UNIT_SCALE[unit_key(units)] if units else 1.0
     for name, row in zip(rec.ch_names, rec.read(0, n)):
         finite = row[np.isfinite(row)]
         if not finite.size:
@@ -133,12 +170,26 @@ def _check_level(rec, units):
             raise InputFileError(
                 f"{rec.path.name}: channel {name!r} has an RMS of {value:.3g} V in its "
                 f"first {n / rec.sfreq:.0f} s, implausible for surface EMG (at most "
-                f"{MAX_PLAUSIBLE_RMS_V * 1e3:.0f} mV). The units are probably wrong: "
-                "state them with --units (V, mV, uV), or leave a non-EMG channel "
-                "out with --picks.")
+                f"{MAX_PLAUSIBLE_RMS_V * 1e3:.0f} mV). The units are probably wrong"
+                f"{_suggestion(value / scale, flags['units'])}, or leave a non-EMG "
+                f"channel out with {flags['picks']}."
+                + "".join(f" Note: {c}." for c in rec.conflicts[:1]))
         if 0 < value < MIN_PLAUSIBLE_RMS_V:
             rec.notes.append(
                 f"channel {name!r} is implausibly small ({value:.3g} V RMS): check "
-                "--units" + (f" (given {units!r})" if units else ""))
+                f"{flags['units']}" + (f" (given {units!r})" if units else ""))
 
+
+def _suggestion(stored_rms, flag):
+    """``: the numbers look like uV; state it with --units uV``: the unit that
+    makes ``stored_rms`` (in the stored numbers) a level typical of surface
+    EMG (nearest 0.1 mV, the middle of 10 uV - 1 mV)."""
+    plausible = [u for u in ("V", "mV", "uV") if MIN_PLAUSIBLE_RMS_V
+                 <= stored_rms * UNIT_SCALE[unit_key(u)] <= MAX_PLAUSIBLE_RMS_V]
+    if not plausible:
+        return f": state them with {option(flag, 'V')} (or mV, uV)"
+    unit = min(plausible, key=lambda u: abs(np.log10(
+        stored_rms * UNIT_SCALE[unit_key(u)] / 1e-4)))
+    return (f": the numbers ({stored_rms:.3g} RMS) look like {unit}; state it with "
+            f"{option(flag, unit)}")
 

@@ -6,7 +6,14 @@ from collections import Counter
 import numpy as np
 
 from ...errors import InputFileError
-from .recording import UNIT_SCALE, Recording, choose, unit_scale
+from .recording import (
+    UNIT_SCALE,
+    Recording,
+    choose,
+    header_conflict,
+    unit_key,
+    unit_scale,
+)
 
 _QUOTED = re.compile(r"['\"]([^'\"]+)['\"]")
 _UNIT_TOKEN = re.compile(r"(?<![A-Za-z])(uV|µV|μV|mV|V|deg|%)(?![A-Za-z])")
@@ -38,9 +45,12 @@ def open_text(path, picks, units, sfreq):
     else:
         default = None
     idx = choose(names, picks, path, default)
-    scales = []
+    scales, conflicts = [], []
     for i in idx:
         unit = units or col_units[i]
+        stated = unit_key(col_units[i])
+        if units and stated in UNIT_SCALE and stated != unit_key(units):
+            conflicts.append(header_conflict(path, names[i], stated, units))
         if not unit:
             raise InputFileError(
                 f"{path.name}: the unit of column {names[i]!r} is not stated. "
@@ -48,7 +58,8 @@ def open_text(path, picks, units, sfreq):
         scales.append(unit_scale(unit, path))
     data = values.T[idx] * np.array(scales)[:, None]
     return Recording(path, float(sfreq), [names[i] for i in idx], data.shape[1],
-                     "text", notes, lambda a, b: data[:, a:b])
+                     "text", notes + conflicts, lambda a, b: data[:, a:b],
+                     conflicts=conflicts)
 
 
 def _text_rows(path):

@@ -34,6 +34,9 @@ class Recording:
         Warnings met while opening (dropped channels, assumed units, ...).
     meas_date : datetime | None
         When the recording started (timezone-aware, UTC), where the file says.
+    conflicts : list of str
+        Notes (also in ``notes``) where an option given contradicts what
+        the file states (``--units mV`` on a file whose header says uV).
     """
 
     path: Path
@@ -45,6 +48,7 @@ class Recording:
     _read: object = None
     link_flags: list = field(default_factory=list)
     meas_date: object = None
+    conflicts: list = field(default_factory=list)
 
     @property
     def duration_s(self):
@@ -93,13 +97,31 @@ class Recording:
                         self.read_flags(start, start + step))
 
 
+def unit_key(unit):
+    """A unit as a key of :data:`UNIT_SCALE` (``"µV"`` -> ``"uv"``); ``""`` for None."""
+    return str(unit or "").strip().lower().replace("μ", "u").replace("µ", "u")
+
+
 def unit_scale(unit, path, flag="--units"):
-    key = str(unit).strip().lower().replace("μ", "u").replace("µ", "u")
+    key = unit_key(unit)
     if key not in UNIT_SCALE:
         raise InputFileError(
             f"{path.name}: unknown unit {unit!r}. Give the unit of the stored "
             f"numbers with {flag} V, mV or uV.")
     return UNIT_SCALE[key]
+
+
+def header_conflict(path, channel, stated, given, flag="--units"):
+    """The note for an option that contradicts the unit a file states."""
+    stated = {"uv": "uV", "mv": "mV", "v": "V", "nv": "nV"}.get(stated, stated)
+    return (f"{option(flag, given)} contradicts {path.name}, whose header says {stated} "
+            f"for channel {channel!r}: the samples are read as {given}, as asked; leave "
+            f"{flag.rstrip('=')} out to trust the file")
+
+
+def option(flag, value):
+    """``--units uV`` for the command line, ``units='uV'`` for a parameter."""
+    return f"{flag}{value!r}" if flag.endswith("=") else f"{flag} {value}"
 
 
 def choose(names, picks, path, default):
