@@ -89,16 +89,10 @@ def feed(collector, events, n_samples, n_ch, rng):
 def open_in_chromium(path):
     import tempfile as tf
 
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.support.ui import WebDriverWait
-    options = webdriver.ChromeOptions()
-    options.binary_location = "/usr/bin/chromium"
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--disable-background-networking", "--disable-component-update",
-                "--disable-sync", "--no-first-run", f"--user-data-dir={tf.mkdtemp()}"):
-        options.add_argument(arg)
-    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+
+    from emgspasm._chromium import headless_chromium
+    driver = headless_chromium(tf.mkdtemp())
     try:
         t0 = time.perf_counter()
         driver.get(Path(path).as_uri())

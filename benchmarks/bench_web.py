@@ -35,7 +35,7 @@ import numpy as np
 from bench_dsp import machine
 
 RESULTS = Path(__file__).parent / "results"
-CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
+
 N_CH, SFREQ, FRAME = 8, 2000.0, 4
 #: The issue's target for samples on screen after their arrival.
 TARGET_MS = 150.0
@@ -61,16 +61,8 @@ def _emulate(seconds, port, times, ready):
 
 
 def _browser(profile):
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-    options = webdriver.ChromeOptions()
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--disable-background-networking", "--disable-component-update",
-                "--disable-sync", "--no-first-run", "--window-size=1600,1000",
-                "--force-device-scale-factor=1", f"--user-data-dir={profile}"):
-        options.add_argument(arg)
-    options.binary_location = CHROMIUM
-    return webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    from emgspasm._chromium import headless_chromium
+    return headless_chromium(profile, (1600, 1000))
 
 
 def run(seconds, draw, skip_s):

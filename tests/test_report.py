@@ -33,8 +33,6 @@ from emgspasm.outputs.summary import channel_activity, summarize
 from emgspasm.sources.files import open_recording
 from emgspasm.truth.sim import _muscle, simulate
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
 MAINS_UV = 150.0
 MUSCLE = ("spasm", "fasciculation", "burst")
 
@@ -111,20 +109,10 @@ def session(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory):
-    webdriver = pytest.importorskip("selenium.webdriver", reason="selenium not installed")
-    from selenium.webdriver.chrome.service import Service
-    for exe in (CHROMIUM, CHROMEDRIVER):
-        if not exe.exists():
-            pytest.skip(f"{exe} not installed")
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--disable-background-networking", "--disable-component-update",
-                "--disable-sync", "--no-first-run", "--window-size=1300,1000"):
-        options.add_argument(arg)
-    options.add_argument(f"--user-data-dir={tmp_path_factory.mktemp('chromium')}")
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
-    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+    from emgspasm._chromium import headless_chromium, missing
+    if missing():
+        pytest.skip(missing())
+    driver = headless_chromium(tmp_path_factory.mktemp("chromium"), (1300, 1000), logs=True)
     yield driver
     driver.quit()
 

@@ -16,12 +16,12 @@ import socket
 import struct
 import threading
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
 from conftest import random_splits
 
+from emgspasm._chromium import headless_chromium, missing
 from emgspasm.apps.monitor import LiveSession, monitor
 from emgspasm.apps.views import JsonLinesView
 from emgspasm.apps.web import add_web_options, web_view
@@ -42,8 +42,6 @@ websockets = pytest.importorskip("websockets", reason="the web view needs the 'w
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs pseudo-terminals")
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
 SFREQ = 1000.0
 WINDOW_S = 10.0  # the view's default
 
@@ -348,18 +346,9 @@ def test_web_option_wraps_the_other_view():
 
 @pytest.fixture
 def browser(tmp_path):
-    if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
-        pytest.skip("needs Debian's chromium and chromium-driver in /usr/bin")
-    webdriver = pytest.importorskip("selenium.webdriver", reason="needs selenium")
-    from selenium.webdriver.chrome.service import Service
-    options = webdriver.ChromeOptions()
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--disable-background-networking", "--disable-component-update",
-                "--disable-sync", "--no-first-run", "--window-size=1400,900",
-                "--force-device-scale-factor=1", f"--user-data-dir={tmp_path / 'chrome'}"):
-        options.add_argument(arg)
-    options.binary_location = str(CHROMIUM)
-    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+    if missing():
+        pytest.skip(missing())
+    driver = headless_chromium(tmp_path / "chrome", (1400, 900))
     try:
         yield driver
     finally:
