@@ -33,7 +33,8 @@ MUST_BE_NUMBA_FREE = (
     "emgspasm.sources.serial.protocols.cyton", "emgspasm.sources.serial.protocols.ascii",
     "emgspasm.outputs.recorder", "emgspasm.outputs.notices",
     "emgspasm.outputs.events_table", "emgspasm.outputs.summary",
-    "emgspasm.outputs.annotations",
+    "emgspasm.outputs.annotations", "emgspasm.sources.live", "emgspasm.sources.lsl",
+    "emgspasm.sources.brainflow_board", "emgspasm.outputs.lsl_markers",
 )
 
 

@@ -138,7 +138,7 @@ def test_kill_9_loses_at_most_a_second_and_no_shown_event(tmp_path):
     sfreq = 1000.0
     emulate = subprocess.Popen(
         [sys.executable, "-m", "emgspasm", "emulate", "--protocol", "emgspasm",
-         "--duration", "120", "--rate", str(sfreq), "--channels", "2", "--seed", "5",
+         "--duration", "120", "--sfreq", str(sfreq), "--channels", "2", "--seed", "5",
          "--port", str(tmp_path / "tty")], stdout=subprocess.PIPE, text=True)
     try:
         line = emulate.stdout.readline()
@@ -186,7 +186,7 @@ def test_kill_9_loses_at_most_a_second_and_no_shown_event(tmp_path):
                          ids=["ctrl_c", "sigterm"])
 def test_a_stop_signal_ends_cleanly_with_summary_and_files(tmp_path, stop_signal):
     emulate = subprocess.Popen(
-        [sys.executable, "-m", "emgspasm", "emulate", "--duration", "60", "--rate",
+        [sys.executable, "-m", "emgspasm", "emulate", "--duration", "60", "--sfreq",
          "1000", "--port", str(tmp_path / "tty")], stdout=subprocess.PIPE, text=True)
     try:
         assert emulate.stdout.readline().startswith("port:")

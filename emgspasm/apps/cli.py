@@ -10,6 +10,7 @@ import sys
 from .. import __version__
 from ..errors import EmgSpasmError
 from ..outputs.recorder import SYNC_INTERVAL_S
+from .web.cli_options import add_web_options
 
 
 def _add_config_options(parser):
@@ -20,6 +21,13 @@ def _add_config_options(parser):
                         default=[], dest="overrides",
                         help="override one parameter, e.g. --set filters.notch=50 "
                              "(repeatable; see 'emgspasm config')")
+
+
+def _add_old_name(parser, old, dest, **kwargs):
+    """Accept ``old``, an earlier name of the option stored in ``dest``,
+    without showing it in the help, so scripts that use it keep working."""
+    parser.add_argument(old, dest=dest, help=argparse.SUPPRESS,
+                        default=argparse.SUPPRESS, **kwargs)
 
 
 def load_config(args):
@@ -54,6 +62,12 @@ def _add_protocol_option(parser):
                              "firmware_interface/PROTOCOL.md)")
 
 
+def _add_provisional_option(parser):
+    parser.add_argument("--provisional", action="store_true",
+                        help="also list provisional and withdrawn notices in the "
+                             "dashboard's event feed, greyed (default: what stands)")
+
+
 def _add_read_options(parser):
     g = parser.add_argument_group("reading recordings")
     g.add_argument("--picks", nargs="+", metavar="CH",
@@ -82,17 +96,19 @@ def _cmd_analyze(args):
     config = load_config(args)
     read = _read_options(args)
     paths = [Path(p) for p in args.paths]
+    bids = _bids_target(args, paths)
     if len(paths) == 1 and not args.scheduler and not args.workers:
         with Progress(f"{paths[0].name}") as bar:
             results = [analyze_file(paths[0], args.out, config, read,
                                     report=not args.no_report,
-                                    annotate=args.annotate, progress=bar.update)]
+                                    annotate=args.annotate, progress=bar.update,
+                                    bids=bids)]
     else:
         with Progress(f"{len(paths)} recordings", total=len(paths)) as bar:
             results = analyze_many(paths, args.out, config, read,
                                    report=not args.no_report, annotate=args.annotate,
                                    workers=args.workers, scheduler=args.scheduler,
-                                   on_result=lambda r: bar.step())
+                                   on_result=lambda r: bar.step(), bids=bids)
     failed = 0
     for r in results:
         mark = "ok  " if r.ok else "FAIL"
@@ -103,6 +119,25 @@ def _cmd_analyze(args):
     print(f"{len(results) - failed} of {len(results)} recording(s) analysed; "
           f"results in {args.out}")
     return 1 if failed else 0
+
+
+def _bids_target(args, paths):
+    """The BIDS dataset ``--bids-root`` names, or None."""
+    from ..errors import ConfigError
+    from ..outputs.bids import BidsTarget
+    given = [f"--bids-{k}" for k in ("subject", "session", "run")
+             if getattr(args, f"bids_{k}")]
+    if not args.bids_root:
+        if given:
+            raise ConfigError(f"{', '.join(given)} name(s) where to put a recording in a "
+                              "BIDS dataset: give the dataset with --bids-root DIR.")
+        return None
+    if args.bids_subject and len(paths) > 1:
+        raise ConfigError(f"--bids-subject writes one recording into the dataset, but "
+                          f"{len(paths)} were given: analyse them one at a time, each "
+                          "with its own --bids-subject/--bids-session/--bids-run.")
+    return BidsTarget(args.bids_root, args.bids_subject, args.bids_session,
+                      args.bids_task, args.bids_run)
 
 
 def _cmd_evaluate(args):
@@ -136,7 +171,7 @@ def _cmd_evaluate(args):
 def _cmd_simulate(args):
     from ..truth.sim.files import write_simulation
     from ..truth.sim import Scenario, simulate
-    rec = simulate(Scenario(duration_s=args.duration, sfreq=args.rate,
+    rec = simulate(Scenario(duration_s=args.duration, sfreq=args.sfreq,
                             n_channels=args.channels, noise_uv=args.noise_uv,
                             mains_hz=args.mains, ecg_channels=args.ecg_channels,
                             seed=args.seed))
@@ -148,8 +183,8 @@ def _cmd_simulate(args):
 
 def _cmd_demo(args):
     from .demo import run_demo
-    return run_demo(seconds=args.seconds, speed=args.speed, seed=args.seed,
-                    config=load_config(args))
+    return run_demo(seconds=args.duration, speed=args.speed, seed=args.seed,
+                    config=load_config(args), provisional=args.provisional)
 
 
 def _cmd_emulate(args):
@@ -169,7 +204,7 @@ def _cmd_emulate(args):
         print(f"streaming {rec.path.name} ({rec.duration_s:.0f} s)")
     else:
         from ..truth.sim import Scenario, simulate
-        sim = simulate(Scenario(duration_s=args.duration, sfreq=args.rate,
+        sim = simulate(Scenario(duration_s=args.duration, sfreq=args.sfreq or 2000.0,
                                 n_channels=args.channels, ecg_channels=min(1, args.channels),
                                 seed=args.seed))
         emulator = Emulator(sim.data, sim.sfreq, args.protocol, args.port,
@@ -194,29 +229,102 @@ def _cmd_emulate(args):
     return 0
 
 
+def _add_live_source_options(parser):
+    src = parser.add_mutually_exclusive_group(required=True)
+    src.add_argument("--port", help="serial port, e.g. /dev/ttyUSB0")
+    src.add_argument("--lsl", metavar="NAME",
+                     help="read the LSL stream of this name (its EMG channels, on its "
+                          "own clock; dropped chunks become gaps)")
+    src.add_argument("--lsl-type", metavar="TYPE",
+                     help="read the LSL stream of this type, e.g. EMG")
+    src.add_argument("--lsl-source-id", metavar="ID",
+                     help="read the LSL stream with this source id")
+    src.add_argument("--board", metavar="NAME",
+                     help="read a BrainFlow board, named as in BrainFlow's BoardIds: "
+                          "synthetic, playback_file, cyton, ... (its EMG channels, in "
+                          "volts)")
+    g = parser.add_argument_group("LSL and BrainFlow")
+    g.add_argument("--board-arg", metavar="KEY=VALUE", action="append", default=[],
+                   dest="board_args",
+                   help="a BrainFlowInputParams field for --board, e.g. "
+                        "serial_port=/dev/ttyUSB0, file=session.csv, "
+                        "master_board=synthetic (repeatable)")
+    g.add_argument("--units", choices=["V", "mV", "uV"],
+                   help="unit of an LSL stream's samples, when the stream does not "
+                        "state it (or states it wrongly)")
+    g.add_argument("--picks", nargs="+", metavar="CH",
+                   help="channels of the LSL stream to read, by name (default: those "
+                        "of type EMG, or all)")
+    g.add_argument("--lsl-markers", nargs="?", const="emgspasm-markers", metavar="NAME",
+                   help="publish every notice as an LSL marker stream (default name "
+                        "emgspasm-markers), timestamped on the samples' LSL clock, so "
+                        "LabRecorder stores them aligned")
+
+
+def _monitor_source(args):
+    """The live source ``monitor`` reads when it is not a serial port (else None)."""
+    lsl = (args.lsl, args.lsl_type, args.lsl_source_id)
+    given = {"--board-arg": args.board_args and args.board is None,
+             "--units": args.units and not any(lsl), "--picks": args.picks and not any(lsl),
+             "--baud": args.baud is not None and args.port is None,
+             "--sfreq": args.sfreq is not None and args.port is None,
+             "--adc-scale": args.adc_scale is not None and args.port is None}
+    wrong = [option for option, bad in given.items() if bad]
+    if wrong:
+        from ..errors import ConfigError
+        verb = "does" if len(wrong) == 1 else "do"
+        raise ConfigError(f"{', '.join(wrong)} {verb} not apply to the source chosen; "
+                          "--board-arg goes with --board, --units and --picks with the "
+                          "--lsl options, --baud, --sfreq and --adc-scale with --port.")
+    if any(lsl):
+        from ..sources.lsl import LslSource
+        return LslSource(*lsl, picks=args.picks, units=args.units)
+    if args.board is not None:
+        from ..sources.brainflow_board import BrainFlowSource
+        return BrainFlowSource(args.board, args.board_args)
+    return None
+
+
 def _cmd_monitor(args):
     import signal
     import threading
 
     from .monitor import LiveSession, monitor, recording_folder
+    from .progress import Startup
     from .views import DashboardView, JsonLinesView
+    from .web import web_view
     record = None if args.no_record else recording_folder(args.record)
+    source = _monitor_source(args)
+    markers = None
+    if args.lsl_markers:
+        from ..outputs.lsl_markers import LslMarkerOutlet
+        markers = LslMarkerOutlet(args.lsl_markers)
     # SIGTERM (a service manager, `kill`) stops as cleanly as Ctrl-C
     terminate = threading.Event()
     previous = signal.signal(signal.SIGTERM, lambda *_: terminate.set())
     try:
-        session = LiveSession(args.port, args.protocol, load_config(args), record,
-                              args.baud, args.adc_scale, args.rate,
-                              args.alert_spasm).start()
-        monitor(session, JsonLinesView() if args.headless else DashboardView(),
-                duration_s=args.duration, until=terminate.is_set)
+        with Startup("emgspasm monitor"):
+            if source is None:
+                session = LiveSession(args.port, args.protocol, load_config(args), record,
+                                      args.baud, args.adc_scale, args.sfreq,
+                                      args.alert_spasm, markers=markers).start()
+            else:
+                session = LiveSession(config=load_config(args), record_dir=record,
+                                      alert_spasm_s=args.alert_spasm, source=source,
+                                      markers=markers).start()
+        view = (JsonLinesView() if args.headless
+                else DashboardView(provisional=args.provisional))
+        monitor(session, web_view(args, view), duration_s=args.duration,
+                until=terminate.is_set)
     finally:
         signal.signal(signal.SIGTERM, previous)
+        if markers is not None:
+            markers.close()
     if session.link.error is not None:
         print(f"emgspasm monitor: error: the link ended: {session.link.error}",
               file=sys.stderr)
         return 1
-    return 0
+    return 0 if session.engine is not None else 1  # the summary said why
 
 
 def _cmd_recover(args):
@@ -249,35 +357,45 @@ def build_parser():
         "demo", help="watch live detection on an emulated sensor (no hardware)",
         description="Start the device emulator on a pseudo-terminal and the live "
                     "monitor on it: a simulated wearable session, detected live.")
-    p.add_argument("--seconds", type=float, default=30.0, help="length (default 30)")
+    p.add_argument("--duration", type=float, default=30.0, metavar="S",
+                   help="length in seconds (default 30)")
+    _add_old_name(p, "--seconds", "duration", type=float)
     p.add_argument("--speed", type=float, default=1.0,
                    help="playback speed, 1 = real time (default), 0 = as fast as the link allows")
-    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--seed", type=int, default=1,
+                   help="random seed of the simulated session (default 1)")
+    _add_provisional_option(p)
     _add_config_options(p)
     p.set_defaults(func=_cmd_demo)
 
     p = sub.add_parser(
-        "monitor", help="live dashboard of a sensor on a serial port",
-        description="Read a sensor on a serial port, detect live, show a dashboard "
+        "monitor", help="live dashboard of a sensor (serial port, LSL stream, "
+                        "BrainFlow board)",
+        description="Read a sensor on a serial port (--port), an LSL stream (--lsl, "
+                    "--lsl-type, --lsl-source-id) or a BrainFlow board (--board), "
+                    "detect live, show a dashboard "
                     "(or JSON lines with --headless, link events included), and "
                     "record the session so a crash loses at most "
                     f"{SYNC_INTERVAL_S:g} s of samples and no shown event. Ctrl-C "
                     "or SIGTERM stops cleanly.")
-    p.add_argument("--port", required=True, help="serial port, e.g. /dev/ttyUSB0")
+    _add_live_source_options(p)
     _add_protocol_option(p)
     p.add_argument("--baud", type=int, help="baud rate (default: the protocol's)")
-    p.add_argument("--rate", type=float, metavar="HZ",
+    p.add_argument("--sfreq", type=float, metavar="HZ",
                    help="sampling rate of an ASCII sensor (default: estimated)")
+    _add_old_name(p, "--rate", "sfreq", type=float)
     p.add_argument("--adc-scale", type=float, metavar="V_PER_COUNT",
                    help="volts per printed count (ASCII sensors)")
     p.add_argument("--headless", action="store_true",
                    help="print notices as JSON lines instead of the dashboard")
+    _add_provisional_option(p)
     p.add_argument("--record", default="emgspasm-sessions", metavar="DIR",
                    help="where session recordings go (default: emgspasm-sessions)")
     p.add_argument("--no-record", action="store_true", help="do not record")
     p.add_argument("--alert-spasm", type=float, default=30.0, metavar="S",
                    help="alert when a spasm runs longer than this (default 30 s)")
     p.add_argument("--duration", type=float, metavar="S", help="stop after S seconds")
+    add_web_options(p)
     _add_config_options(p)
     p.set_defaults(func=_cmd_monitor)
 
@@ -289,26 +407,37 @@ def build_parser():
     _add_protocol_option(p)
     p.add_argument("--file", metavar="PATH", help="stream this recording instead")
     p.add_argument("--port", metavar="PATH", help="symlink to create (default: a temp name)")
-    p.add_argument("--duration", type=float, default=600.0, metavar="S")
-    p.add_argument("--rate", type=float, default=2000.0, metavar="HZ")
-    p.add_argument("--channels", type=int, default=2)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--speed", type=float, default=1.0, help="1 = real time")
+    p.add_argument("--duration", type=float, default=600.0, metavar="S",
+                   help="length in seconds of the simulated stream (default 600)")
+    p.add_argument("--sfreq", type=float, metavar="HZ",
+                   help="sampling rate: of the simulated stream (default 2000), or of "
+                        "a --file recording that does not state it")
+    _add_old_name(p, "--rate", "sfreq", type=float)
+    p.add_argument("--channels", type=int, default=2, metavar="N",
+                   help="number of simulated channels (default 2)")
+    p.add_argument("--seed", type=int, default=0,
+                   help="random seed of the simulated stream (default 0)")
+    p.add_argument("--speed", type=float, default=1.0,
+                   help="playback speed, 1 = real time (default), 0 = as fast as the "
+                        "link allows")
     p.add_argument("--truth", metavar="PATH", help="write the true events here")
-    p.add_argument("--sfreq", type=float, help="for --file recordings that lack it")
-    p.add_argument("--units", choices=["V", "mV", "uV"], help="for --file recordings")
+    p.add_argument("--units", choices=["V", "mV", "uV"],
+                   help="unit of a --file recording that does not state it")
     f = p.add_argument_group("faults")
     f.add_argument("--corrupt-rate", type=float, default=0.0, metavar="P",
                    help="probability a frame gets a flipped byte")
     f.add_argument("--drop-rate", type=float, default=0.0, metavar="P",
                    help="probability a frame is not sent")
-    f.add_argument("--pause-at", type=float, default=-1.0, metavar="S")
+    f.add_argument("--pause-at", type=float, default=-1.0, metavar="S",
+                   help="stream second at which the device stalls (see --pause)")
     f.add_argument("--pause", type=float, default=0.0, metavar="S",
                    help="stall this long at --pause-at")
-    f.add_argument("--disconnect-at", type=float, default=-1.0, metavar="S")
+    f.add_argument("--disconnect-at", type=float, default=-1.0, metavar="S",
+                   help="stream second at which the port disappears (see --disconnect)")
     f.add_argument("--disconnect", type=float, default=0.0, metavar="S",
                    help="remove the port this long at --disconnect-at")
-    f.add_argument("--reboot-at", type=float, default=-1.0, metavar="S")
+    f.add_argument("--reboot-at", type=float, default=-1.0, metavar="S",
+                   help="stream second at which the device resets (see --reboot)")
     f.add_argument("--reboot", type=float, default=0.0, metavar="S",
                    help="the device resets at --reboot-at: silent this long, then "
                         "its frame counter starts again at 0")
@@ -318,7 +447,8 @@ def build_parser():
         "recover", help="rebuild a session recording after a crash",
         description="Read a session folder left by 'monitor' (after a crash or "
                     "kill) and write recording_raw.fif and events.tsv.")
-    p.add_argument("folder", metavar="DIR")
+    p.add_argument("folder", metavar="DIR",
+                   help="the session folder (under the monitor's --record folder)")
     p.set_defaults(func=_cmd_recover)
 
     p = sub.add_parser(
@@ -328,7 +458,8 @@ def build_parser():
                     "<name>_events.tsv/.json, <name>_summary.json and "
                     "<name>_report.html per file. Several files run in parallel "
                     "on Dask.")
-    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("paths", nargs="+", metavar="PATH",
+                   help="recordings to analyse (one or more files)")
     p.add_argument("--out", default="emgspasm-results", metavar="DIR",
                    help="output folder (default: emgspasm-results)")
     p.add_argument("--no-report", action="store_true", help="skip the HTML report")
@@ -338,6 +469,16 @@ def build_parser():
                    help="local Dask worker processes (default: one per core)")
     p.add_argument("--scheduler", metavar="ADDRESS",
                    help="use an existing dask.distributed scheduler")
+    g = p.add_argument_group(
+        "BIDS", "write the events into a BIDS dataset's derivatives/emgspasm/ as well; "
+                "a recording outside the dataset is first written into it (EMG, EDF)")
+    g.add_argument("--bids-root", metavar="DIR", help="the BIDS dataset")
+    g.add_argument("--bids-subject", metavar="LABEL",
+                   help="subject of a recording outside the dataset")
+    g.add_argument("--bids-session", metavar="LABEL", help="its session (optional)")
+    g.add_argument("--bids-task", metavar="LABEL", default="rest",
+                   help="its task (default: rest)")
+    g.add_argument("--bids-run", metavar="INDEX", help="its run (optional)")
     _add_read_options(p)
     _add_config_options(p)
     p.set_defaults(func=_cmd_analyze)
@@ -367,14 +508,23 @@ def build_parser():
         "simulate", help="write a simulated recording and its true events",
         description="Write a simulated surface-EMG recording (.edf, .fif or "
                     ".npy) and <name>_truth.tsv with its true events.")
-    p.add_argument("output", metavar="PATH")
-    p.add_argument("--duration", type=float, default=120.0, metavar="S")
-    p.add_argument("--rate", type=float, default=2000.0, metavar="HZ")
-    p.add_argument("--channels", type=int, default=2)
-    p.add_argument("--noise-uv", type=float, default=8.0)
-    p.add_argument("--mains", type=float, default=50.0, choices=[50.0, 60.0])
-    p.add_argument("--ecg-channels", type=int, default=0)
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("output", metavar="PATH",
+                   help="file to write; its extension (.edf, .fif, .npy) picks the format")
+    p.add_argument("--duration", type=float, default=120.0, metavar="S",
+                   help="length in seconds (default 120)")
+    p.add_argument("--sfreq", type=float, default=2000.0, metavar="HZ",
+                   help="sampling rate (default 2000)")
+    _add_old_name(p, "--rate", "sfreq", type=float)
+    p.add_argument("--channels", type=int, default=2, metavar="N",
+                   help="number of EMG channels (default 2)")
+    p.add_argument("--noise-uv", type=float, default=8.0, metavar="UV",
+                   help="background noise, µV RMS (default 8)")
+    p.add_argument("--mains", type=float, default=50.0, choices=[50.0, 60.0],
+                   help="mains frequency of the added interference (default 50)")
+    p.add_argument("--ecg-channels", type=int, default=0, metavar="N",
+                   help="channels that also pick up the heart beat (default 0)")
+    p.add_argument("--seed", type=int, default=0,
+                   help="random seed: the same seed writes the same recording (default 0)")
     p.set_defaults(func=_cmd_simulate)
     return parser
 

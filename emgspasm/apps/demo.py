@@ -16,7 +16,7 @@ from ..truth.sim import Scenario, simulate
 
 
 def run_demo(seconds=30.0, speed=1.0, seed=1, config=None, out=sys.stdout,
-             dashboard=None):
+             dashboard=None, provisional=False):
     """Run the demo: the emulator on a pseudo-terminal and the live monitor.
 
     Parameters
@@ -29,6 +29,8 @@ def run_demo(seconds=30.0, speed=1.0, seed=1, config=None, out=sys.stdout,
     out : file
     dashboard : bool | None
         Draw the live dashboard; default: when ``out`` is a terminal.
+    provisional : bool
+        List provisional and withdrawn notices in the dashboard, greyed.
 
     Returns
     -------
@@ -36,6 +38,7 @@ def run_demo(seconds=30.0, speed=1.0, seed=1, config=None, out=sys.stdout,
     """
     from ..sources.serial.emulator import Emulator
     from .monitor import LiveSession, monitor
+    from .progress import Startup
     from .views import DashboardView, TextFeedView
     rec = simulate(Scenario(duration_s=seconds, sfreq=2000.0, n_channels=2,
                             noise_uv=8.0, mains_uv=120.0, spasms_per_min=6,
@@ -60,8 +63,9 @@ def run_demo(seconds=30.0, speed=1.0, seed=1, config=None, out=sys.stdout,
         return time.monotonic() - finished[0] > 0.5
 
     try:
-        session = LiveSession(emulator.port, "emgspasm", config).start()
-        view = DashboardView(out) if dashboard else TextFeedView(out)
+        with Startup("emgspasm demo"):
+            session = LiveSession(emulator.port, "emgspasm", config).start()
+        view = DashboardView(out, provisional) if dashboard else TextFeedView(out)
         monitor(session, view, until=until)
     finally:
         emulator.stop()

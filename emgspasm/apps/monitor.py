@@ -1,7 +1,13 @@
 """Live monitoring of a connected sensor.
 
-:class:`LiveSession` is the loop: serial link → decoder → engine → recorder,
-driven by the engine's own :meth:`~emgspasm.engine.streaming.Engine.steps`.
+:class:`LiveSession` is the loop: live source → engine → recorder (and an
+LSL marker stream, when asked), driven by the engine's own
+:meth:`~emgspasm.engine.streaming.Engine.steps`. The source is a sensor on
+a serial port (the session builds its :class:`~emgspasm.sources.serial.link.SerialLink`
+from a port and a protocol), or any other
+:class:`~emgspasm.sources.live.LiveSource`: an LSL stream
+(:class:`~emgspasm.sources.lsl.LslSource`), a BrainFlow board
+(:class:`~emgspasm.sources.brainflow_board.BrainFlowSource`).
 :func:`monitor` runs a session and shows it through a view (see
 :mod:`emgspasm.apps.views`): the terminal dashboard, JSON lines for other
 tools, or a plain text feed. Ctrl-C (or ``until``, e.g. on SIGTERM) ends
@@ -24,11 +30,13 @@ import numpy as np
 
 from ..engine.block import Block
 from ..engine.streaming import Engine
+from ..errors import ConfigError
 from ..outputs.recorder import LineLog, SessionRecorder
 from ..outputs.summary import summarize
+from ..sources.live import drain
 from ..sources.serial import protocols
 from ..sources.serial.events import CLOSED
-from ..sources.serial.link import SerialLink, drain
+from ..sources.serial.link import SerialLink
 
 FEED_LINES = 12
 LINK_LOG = "link.jsonl"
@@ -39,37 +47,66 @@ class LiveSession:
 
     Parameters
     ----------
-    port : str
-    protocol : str
-        One of :data:`~emgspasm.sources.serial.protocols.NAMES`.
+    port : str | None
+        A serial port to read (with ``protocol``); or give ``source``.
+    protocol : str | None
+        One of :data:`~emgspasm.sources.serial.protocols.NAMES` (default
+        ``emgspasm``); for a serial port only.
     config : Config | None
     record_dir : str | Path | None
         Folder for the crash-safe recording; None records nothing.
     baudrate : int | None
-        Default: the protocol's.
+        Default: the protocol's; for a serial port only.
     adc_scale, sfreq : float | None
-        For sensors that do not state them (ASCII).
+        For serial sensors that do not state them (ASCII).
     alert_spasm_s : float
         Raise an alert when a spasm runs longer than this.
+    source : LiveSource | None
+        Any other live source (an LSL stream, a BrainFlow board), not started.
+    markers : LslMarkerOutlet | None
+        Push every notice there, timestamped with the LSL time of its sample
+        (see :mod:`emgspasm.outputs.lsl_markers`).
 
     Attributes
     ----------
+    link : LiveSource
+        The source (a serial link, an LSL stream, a board).
+    port : str
+        The serial port, or the source's label.
+    protocol : object | None
+        The serial protocol; None for other sources.
     last_step : Step | None
         The engine's last step (its filtered signal, envelope and flags, and
         its notices): what a view draws.
     """
 
-    def __init__(self, port, protocol="emgspasm", config=None, record_dir=None,
-                 baudrate=None, adc_scale=None, sfreq=None, alert_spasm_s=30.0):
-        self.protocol = protocols.get(protocol)
-        self.protocol.make_decoder(scale=adc_scale, sfreq=sfreq)  # validate now
-        self.port = port
+    def __init__(self, port=None, protocol=None, config=None, record_dir=None,
+                 baudrate=None, adc_scale=None, sfreq=None, alert_spasm_s=30.0, *,
+                 source=None, markers=None):
+        if (port is None) == (source is None):
+            raise ConfigError("A live session reads one source: give a serial port "
+                              f"(port) or a source (source), but got port={port!r} and "
+                              f"source={source!r}.")
+        if source is not None:
+            serial_only = {"protocol": protocol, "baudrate": baudrate,
+                           "adc_scale": adc_scale, "sfreq": sfreq}
+            given = [k for k, v in serial_only.items() if v is not None]
+            if given:
+                verb = "applies" if len(given) == 1 else "apply"
+                raise ConfigError(f"{', '.join(given)} {verb} to a serial port only, not "
+                                  f"to {source.label}; leave it out.")
+            self.protocol, self.port, self.link = None, source.label, source
+        else:
+            self.protocol = protocols.get(protocol or "emgspasm")
+            self.protocol.make_decoder(scale=adc_scale, sfreq=sfreq)  # validate now
+            self.port = port
+            self.link = SerialLink(
+                port, lambda: self.protocol.make_decoder(scale=adc_scale, sfreq=sfreq),
+                baudrate or self.protocol.baudrate, self.protocol.start_command)
         self.config = config
         self.record_dir = record_dir
         self.alert_spasm_s = alert_spasm_s
-        self.link = SerialLink(
-            port, lambda: self.protocol.make_decoder(scale=adc_scale, sfreq=sfreq),
-            baudrate or self.protocol.baudrate, self.protocol.start_command)
+        self.markers = markers
         self.engine = None
         self.recorder = None
         self.notices = []
@@ -88,14 +125,14 @@ class LiveSession:
         self._stopping = False
 
     def start(self):
-        """Open the port (raises :class:`~emgspasm.errors.DeviceError`).
+        """Open the source (raises :class:`~emgspasm.errors.DeviceError`).
 
         The numba kernels are loaded first, on a few samples of silence, so the
         first real samples do not wait for them.
         """
         Engine(1000.0, ["warm-up"], self.config).process(np.zeros((1, 256)))
         self.link.start()
-        if self.protocol.identify_command:
+        if self.protocol and self.protocol.identify_command:
             self.link.write(self.protocol.identify_command)
         self.started = time.monotonic()
         return self
@@ -136,7 +173,7 @@ class LiveSession:
         files : dict | None
             What the recorder wrote.
         """
-        if self.protocol.stop_command:
+        if self.protocol and self.protocol.stop_command:
             try:
                 self.link.write(self.protocol.stop_command)  # a sensor stops when we leave
             except OSError:
@@ -166,16 +203,23 @@ class LiveSession:
         return summarize(self.engine.events, self.engine.stream_time,
                          self.engine.ch_names)
 
+    def notice_lsl_time(self, notice):
+        """The LSL time of the sample at which ``notice`` was announced (its
+        ``at``), on the source's clock (see
+        :meth:`~emgspasm.sources.live.LiveSource.lsl_time`)."""
+        return self.link.lsl_time(round(notice.at * self.engine.sfreq))
+
     def _begin(self, first):
         """The first samples tell the channel count: build the engine and its loop."""
-        decoder = self.link.decoder
-        names = [f"EMG{i + 1}" for i in range(first.data.shape[0])]
-        self.engine = Engine(decoder.sfreq, names, self.config)
+        sfreq = self.link.sfreq
+        names = self.link.ch_names or [f"EMG{i + 1}" for i in range(first.data.shape[0])]
+        self.engine = Engine(sfreq, names, self.config)
         if self.record_dir:
-            self.recorder = SessionRecorder(
-                self.record_dir, decoder.sfreq, names,
-                {"port": self.port, "protocol": self.protocol.name,
-                 "config": self.engine.config.to_dict()})
+            info = self.link.describe()
+            if self.protocol:
+                info["protocol"] = self.protocol.name
+            self.recorder = SessionRecorder(self.record_dir, sfreq, names,
+                                            {**info, "config": self.engine.config.to_dict()})
         self._steps = self.engine.steps(self._blocks(first))
 
     def _blocks(self, first):
@@ -202,7 +246,7 @@ class LiveSession:
 
     def _link_event(self, event):
         """Keep a link event for the view and the recording."""
-        record = event.to_dict(getattr(self.link.decoder, "sfreq", None))
+        record = event.to_dict(self.link.sfreq)
         self.link_log.append(event)
         self._link_news.append(record)
         self._link_ended |= event.kind == CLOSED
@@ -223,6 +267,8 @@ class LiveSession:
             self.notices.append(notice)
             if self.recorder:
                 self.recorder.notice(notice)
+            if self.markers:
+                self.markers.push(notice, self.notice_lsl_time(notice))
             if notice.kind == "spasm_start":
                 self.running_spasms[notice.channel] = notice.onset
             elif notice.kind in ("spasm_end", "spasm_retract"):

@@ -45,3 +45,37 @@ class Progress:
         """One more of ``total`` done."""
         self.done += 1
         self.update(self.done / self.total if self.total else 1.0)
+
+
+class Startup:
+    """Context manager: one line, at once, saying that the detection kernels
+    are being prepared (numba compiles them on a machine's first run and
+    caches them for later runs), finished with the time it took.
+
+    Parameters
+    ----------
+    prog : str
+        Who speaks, e.g. ``"emgspasm monitor"``.
+    out : file | None
+        Default: ``sys.stderr``, so a machine-readable stdout stays clean.
+    """
+
+    def __init__(self, prog, out=None):
+        self.prog = prog
+        self.out = out
+        self._t0 = None
+
+    def __enter__(self):
+        out = self.out or sys.stderr
+        self._t0 = time.monotonic()
+        out.write(f"{self.prog}: loading kernels (compiled on the first run only)...")
+        out.flush()
+        return self
+
+    def __exit__(self, exc_type, *exc):
+        out = self.out or sys.stderr
+        if exc_type is None:
+            out.write(f" ready in {time.monotonic() - self._t0:.1f} s\n")
+        else:
+            out.write("\n")
+        out.flush()

@@ -29,12 +29,15 @@ DISCARDED = "bytes_discarded"
 #: The decoder raised; its bytes were dropped and decoding went on with a
 #: fresh decoder.
 DECODER_ERROR = "decoder_error"
+#: Samples were lost on the way (an LSL stream's timestamps jumped); a gap
+#: of their length follows; ``outage_s`` holds its length (stream clock).
+SAMPLES_LOST = "samples_lost"
 #: The last event of every link: it stopped on request (the message says
 #: ``stopped``) or for the error in the message.
 CLOSED = "link_closed"
 
 KINDS = (CONNECTED, LOST, RECONNECTING, RESTORED, DEVICE_RESTART, REJECTED, DISCARDED,
-         DECODER_ERROR, CLOSED)
+         DECODER_ERROR, SAMPLES_LOST, CLOSED)
 
 
 @dataclass(frozen=True)

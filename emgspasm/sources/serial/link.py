@@ -17,25 +17,19 @@ Shaped like pyserial's ``serial.threaded.ReaderThread``:
   holds it);
 * writes and the reader's replacing of the port are under one lock.
 
+It is one of the live sources (:class:`~emgspasm.sources.live.LiveSource`):
+its samples are timed by their arrival on the host clock.
+
 It differs where pyserial's Packetizer is weak: decoding is vectorised and
 buffers are bounded.
 """
 
-import queue
 import threading
 import time
-from dataclasses import replace
 
 from ...errors import DeviceError, FrameError
-from .events import (
-    CLOSED,
-    CONNECTED,
-    DECODER_ERROR,
-    LOST,
-    RECONNECTING,
-    RESTORED,
-    LinkEvent,
-)
+from ..live import LiveSource, drain  # noqa: F401 - drain: imported from here too
+from .events import DECODER_ERROR, LOST, RECONNECTING, RESTORED, LinkEvent
 
 #: Backoff between reconnection attempts (s): doubles up to the maximum.
 BACKOFF_START_S, BACKOFF_MAX_S = 0.2, 5.0
@@ -69,7 +63,7 @@ def open_port(port, baudrate, timeout=0.05):
                           f"{listing}") from None
 
 
-class SerialLink:
+class SerialLink(LiveSource):
     """Read a sensor on a serial port in a background thread.
 
     Parameters
@@ -94,6 +88,10 @@ class SerialLink:
         stream order; the last one is a ``link_closed`` event.
     decoder : object
         The current decoder (its ``stats`` cover the whole link).
+    sfreq : float | None
+        The decoder's sampling rate, once it knows it.
+    ch_names : None
+        A serial sensor does not name its channels.
     error : Exception | None
         What ended the link, when it ended by itself.
     closed : threading.Event
@@ -109,21 +107,14 @@ class SerialLink:
 
     def __init__(self, port, decoder_factory, baudrate=115200, start_command=None,
                  reconnect=True):
+        super().__init__(port)
         self.port = port
         self.baudrate = baudrate
         self.decoder_factory = decoder_factory
         self.start_command = start_command
         self.reconnect = reconnect
-        self.queue = queue.Queue()
-        self.decoder = None
-        self.error = None
-        self.closed = threading.Event()
-        self.lost_at = None
-        self._stop = threading.Event()
         self._lock = threading.Lock()  # the port, between writes and reopening
         self._serial = None
-        self._thread = None
-        self._samples = 0
         self._failures = 0
 
     @property
@@ -132,22 +123,9 @@ class SerialLink:
         ongoing = 0.0 if self.lost_at is None else time.monotonic() - self.lost_at
         return self.decoder.stats.outage_s + ongoing
 
-    def start(self):
-        """Open the port and start reading; returns ``self``."""
-        self._open()
-        self._new_decoder()
-        self._put(LinkEvent(CONNECTED, f"reading at {self.baudrate} baud", time.monotonic()))
-        self._thread = threading.Thread(target=self._run, name="emgspasm-link",
-                                        daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self, timeout=2.0):
-        """Stop reading and close the port."""
-        self._stop.set()
-        if self._thread:
-            self._thread.join(timeout)
-        self._close()
+    def describe(self):
+        """The port and its baud rate, as a JSON-ready dict."""
+        return {"source": "serial", "port": self.port, "baudrate": self.baudrate}
 
     def write(self, data):
         """Send bytes to the sensor (commands).
@@ -171,16 +149,10 @@ class SerialLink:
 
     # -- the reader thread ---------------------------------------------------
 
-    def _run(self):
-        try:
-            self._read_until_stopped()
-        except Exception as err:  # noqa: BLE001 - whatever ends the reader is its last word
-            self.error = err
-        finally:
-            self._close()
-            message = "stopped" if self.error is None else str(self.error)
-            self._put(LinkEvent(CLOSED, message, time.monotonic()))
-            self.closed.set()
+    def _connect(self):
+        self._open()
+        self._new_decoder()
+        return f"reading at {self.baudrate} baud"
 
     def _read_until_stopped(self):
         import serial
@@ -286,21 +258,8 @@ class SerialLink:
             fresh.continue_from(self.decoder)
         self.decoder = fresh
 
-    def _put(self, item):
-        """Queue ``item``; an event is stamped with its place in the stream."""
-        if isinstance(item, LinkEvent):
-            item = replace(item, sample=self._samples, message=f"{self.port}: {item.message}")
-        else:
-            self._samples += item.n_samples
-        self.queue.put(item)
-
-
-def drain(link, timeout):
-    """Items waiting on the link's queue, waiting up to ``timeout`` for the first."""
-    items = []
-    try:
-        items.append(link.queue.get(timeout=timeout))
-        while True:
-            items.append(link.queue.get_nowait())
-    except queue.Empty:
-        return items
+    def _put(self, item, last_at=None):
+        """Queue ``item`` (see :meth:`LiveSource._put`), once the decoder's
+        rate is known to time it."""
+        self.sfreq = getattr(self.decoder, "sfreq", None)
+        super()._put(item, last_at)

@@ -188,7 +188,7 @@ class AsciiDecoder(Decoder):
         dropped = sum(b.n_samples for b in self._held)
         self._held, self._t0 = [], None
         return self._reject("rate", f"estimated rate is {why}; {dropped} samples "
-                            "dropped (give the rate with --rate)", now)
+                            "dropped (give the rate with --sfreq)", now)
 
     def _release(self):
         if self.sfreq is None:
