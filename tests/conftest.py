@@ -1,5 +1,6 @@
 import os
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -33,3 +34,12 @@ def random_splits(rng, n, max_chunk=None):
         step = 0 if pick < 0.05 else 1 if pick < 0.15 else int(rng.integers(2, max_chunk))
         edges.append(min(n, edges[-1] + step))
     return list(zip(edges[:-1], edges[1:]))
+
+
+def run_until(session, n_samples, timeout=60):
+    """Poll a live ``session`` until its engine has seen ``n_samples``, then stop it."""
+    deadline = time.monotonic() + timeout
+    while session.engine is None or session.engine.chain.samples_seen < n_samples:
+        assert time.monotonic() < deadline, "the session did not get every sample"
+        session.poll(0.1)
+    return session.stop()

@@ -6,6 +6,7 @@ import uuid
 
 import numpy as np
 import pytest
+from conftest import run_until
 
 from emgspasm.apps.cli import main
 from emgspasm.apps.monitor import LiveSession
@@ -22,15 +23,6 @@ data_filter = pytest.importorskip("brainflow.data_filter", reason="boards need b
 
 BoardShim, BoardIds = board_shim.BoardShim, board_shim.BoardIds
 SYNTHETIC = BoardIds.SYNTHETIC_BOARD.value
-
-
-def run_until(session, n_samples, timeout=60):
-    """Poll ``session`` until its engine has seen ``n_samples``, then stop it."""
-    deadline = time.monotonic() + timeout
-    while session.engine is None or session.engine.chain.samples_seen < n_samples:
-        assert time.monotonic() < deadline, "the session did not get the samples"
-        session.poll(0.1)
-    return session.stop()
 
 
 def test_synthetic_board_gives_its_emg_channels_at_its_rate_in_volts(tmp_path):

@@ -15,6 +15,7 @@ import uuid
 
 import numpy as np
 import pytest
+from conftest import run_until
 
 from emgspasm.apps.monitor import LiveSession
 from emgspasm.engine.block import Block
@@ -74,15 +75,6 @@ def push(out, microvolts, t0, skip=()):
             continue
         out.push_chunk(np.ascontiguousarray(microvolts[:, start:start + CHUNK].T),
                        stamps[start:start + CHUNK])
-
-
-def run_until(session, n_samples, timeout=60):
-    """Poll ``session`` until its engine has seen ``n_samples``, then stop it."""
-    deadline = time.monotonic() + timeout
-    while session.engine is None or session.engine.chain.samples_seen < n_samples:
-        assert time.monotonic() < deadline, "the session did not get every sample"
-        session.poll(0.1)
-    return session.stop()
 
 
 def simulated_microvolts(duration_s, seed):
