@@ -33,19 +33,20 @@ import numpy as np
 from .._check import check_number, check_option
 from ..engine.block import Block
 from ..errors import ConfigError, DeviceError, InputDataError
+from .files.recording import UNIT_SCALE, unit_key
 from .live import LSL_CLOCK, LiveSource
 from .serial.events import LOST, RESTORED, SAMPLES_LOST, LinkEvent
 
-#: Volts per unit, for the units a stream may state (lower case).
+#: Volts per unit, for the units a stream may state (as :func:`unit_key` gives
+#: them): those of recorded files, spelt out, and mne-lsl's powers of ten.
 UNIT_SCALES = {
-    "v": 1.0, "volt": 1.0, "volts": 1.0,
-    "mv": 1e-3, "millivolt": 1e-3, "millivolts": 1e-3,
-    "uv": 1e-6, "µv": 1e-6, "μv": 1e-6, "microvolt": 1e-6, "microvolts": 1e-6,
-    "nv": 1e-9, "nanovolt": 1e-9, "nanovolts": 1e-9,
+    **UNIT_SCALE,
+    "volt": 1.0, "volts": 1.0, "millivolt": 1e-3, "millivolts": 1e-3,
+    "microvolt": 1e-6, "microvolts": 1e-6, "nanovolt": 1e-9, "nanovolts": 1e-9,
     "0": 1.0, "-3": 1e-3, "-6": 1e-6, "-9": 1e-9,
 }
-#: The units ``units`` (``--units``) takes, in volts.
-UNITS = {"V": 1.0, "mV": 1e-3, "uV": 1e-6}
+#: The units ``units`` (``--units``) takes.
+UNITS = ("V", "mV", "uV")
 #: How long the reader waits when nothing is waiting (s).
 POLL_S = 0.005
 #: How often the clock offset to the sender is asked again (s); liblsl keeps
@@ -114,7 +115,7 @@ class LslSource(LiveSource):
                               "(--lsl-type) or source id (--lsl-source-id), but none "
                               "was given.")
         if units is not None:
-            check_option("units", units, tuple(UNITS))
+            check_option("units", units, UNITS)
         check_number("resolve_timeout", resolve_timeout, 0, low_open=True)
         check_number("jitter_s", jitter_s, 0)
         check_number("lost_after_s", lost_after_s, 0, low_open=True)
@@ -235,11 +236,11 @@ class LslSource(LiveSource):
     def _volts_per_unit(self, info, names):
         """Volts per stream unit, per channel read."""
         if self.units is not None:
-            return np.full(len(names), UNITS[self.units])
+            return np.full(len(names), UNIT_SCALES[unit_key(self.units)])
         stated = info.get_channel_units() or [None] * info.n_channels
         stated = [stated[i] for i in self._channels]
         unclear = [(nm, u) for nm, u in zip(names, stated, strict=True)
-                   if (u or "").strip().lower() not in UNIT_SCALES]
+                   if unit_key(u) not in UNIT_SCALES]
         if unclear:
             shown = ", ".join(f"{nm}: {u!r}" for nm, u in unclear[:8])
             raise InputDataError(
@@ -247,7 +248,7 @@ class LslSource(LiveSource):
                 f"in a way emgspasm understands ({shown}); units it reads are V, mV, "
                 "uV (or volts, millivolts, microvolts). Give the unit with --units V, "
                 "mV or uV.")
-        return np.array([UNIT_SCALES[u.strip().lower()] for u in stated])
+        return np.array([UNIT_SCALES[unit_key(u)] for u in stated])
 
     # -- reading -------------------------------------------------------------
 
