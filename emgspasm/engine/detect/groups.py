@@ -6,7 +6,8 @@ activity, is announced (``burst_start``) and confirmed (``spasm_start``) by
 the detector as it goes, and closes ``merge_gap_s`` after its last
 activity. Time taken by artefacts inside it (a QRS, a pop, a flagged
 stretch) does not count towards that gap: the muscle under them cannot be
-seen, so a spasm stays one spasm through them. What it was is decided then, by :meth:`SpasmGroup.closing_label`.
+seen, so a spasm stays one spasm through them. What it was is decided then,
+by :meth:`SpasmGroup.closing_label`.
 """
 
 from dataclasses import dataclass, field
@@ -51,7 +52,7 @@ class SpasmGroup:
 
     def continues(self, onset, max_gap):
         """Does activity starting at ``onset`` belong to this group?"""
-        return onset - self.last_offset - self.masked <= max_gap
+        return onset <= self.closes_at(max_gap)
 
     def closes_at(self, max_gap):
         """Sample after which, with no more activity, the group is over."""
