@@ -7,6 +7,8 @@ compare the numba kernels to these (the habit of stumpy's tests/naive.py).
 import numpy as np
 from scipy import signal
 
+from emgspasm.engine.dsp import _mains_track
+
 FLAG_NONFINITE, FLAG_CLIPPED, FLAG_FLAT = 1, 2, 4
 
 
@@ -36,26 +38,88 @@ def repair_and_flag(x, clip_level, clip_run, flat_run):
     return out, flags
 
 
-def cascade(sos_segments, x):
+def cascade(sos_segments, x, track=None):
     """Filter with scipy, seeding at steady state from the first sample.
 
     ``sos_segments`` is a list of ``(sos_all, enabled_mask, n_samples)``:
     the cascade in force for consecutive stretches (the auto notch switches
     once). The state of every section carries across stretches.
+
+    ``track`` is None or ``(start, sfreq, mains_hz, bandwidth_hz, band_hz,
+    harmonics)``: from sample ``start`` on, the mains tracker mixes the
+    band-passed signal (the rows before the first with a harmonic number)
+    down by ``mains_hz``, measures the line's offset every ``RETUNE_S``
+    (when the line stands out of the broadband power), follows it with an
+    alpha-beta filter and redesigns the rows with a harmonic number ``k``
+    (``harmonics``, one per row, 0 for none) with ``scipy.signal.iirnotch``
+    at ``k (mains_hz + offset)``.
     """
-    sos_all = sos_segments[0][0]
+    sos_all = np.array(sos_segments[0][0])
     z = signal.sosfilt_zi(sos_all)[:, :, None] * x[:, 0][None, None, :]
     out = np.empty_like(x)
-    start = 0
+    n_ch, n = x.shape
+    ends, start = [], 0
     for _, enabled, count in sos_segments:
-        y = x[:, start:start + count]
-        for s in np.flatnonzero(enabled):
-            y, zf = signal.sosfilt(sos_all[s:s + 1], y, axis=-1,
-                                   zi=z[s:s + 1].transpose(0, 2, 1))
-            z[s] = zf[0].T
-        out[:, start:start + count] = y
         start += count
+        ends.append(start)
+    cuts = set(ends)
+    if track is not None:
+        t0, fs, f0, bw_hz, band_hz, harmonics = track
+        mt = _mains_track
+        harmonics = np.asarray(harmonics)
+        every = max(1, round(mt.RETUNE_S * fs))
+        dt = every / fs
+        cuts |= set(range(t0, n, every))
+        first_notch = int(np.flatnonzero(harmonics)[0])
+        a = 1.0 - np.exp(-2.0 * np.pi * mt.LOWPASS_HZ / fs)
+        theta = np.exp(-dt / mt.TRACK_S)
+        alpha, beta = 1 - theta ** 2, (1 - theta) ** 2
+        share = min(1.0, 0.5 * np.pi * mt.LOWPASS_HZ / band_hz)
+        p1 = np.zeros(n_ch, complex)
+        p = np.zeros(n_ch, complex)
+        power = np.zeros(n_ch)
+        prev = np.zeros(n_ch, complex)
+        offset = rate = 0.0
+    cuts = sorted(c for c in cuts | {0} if c <= n)
+    for a_, b_ in zip(cuts, cuts[1:]):
+        enabled = next(en for (_, en, _), end in zip(sos_segments, ends) if a_ < end)
+        y = x[:, a_:b_]
+        rows = np.flatnonzero(enabled)
+        tracking = track is not None and a_ >= t0
+        split = first_notch if tracking else len(sos_all)
+        for s in rows[rows < split]:
+            y, z[s] = _section(sos_all[s], y, z[s])
+        if tracking:
+            for i in range(b_ - a_):
+                lo = np.exp(-2j * np.pi * f0 * (a_ + i - t0) / fs)
+                p1 += a * (y[:, i] * lo - p1)
+                p += a * (p1 - p)
+                power += a * (y[:, i] ** 2 - power)
+        for s in rows[rows >= split]:
+            y, z[s] = _section(sos_all[s], y, z[s])
+        out[:, a_:b_] = y
+        if tracking and (b_ - t0) % every == 0:
+            line = np.abs(p) ** 2
+            clean = line > mt.LINE_SNR * share * np.maximum(0.0, power - 2 * line)
+            acc = np.sum((p * np.conj(prev))[clean])
+            prev = p.copy()
+            if acc != 0:
+                measured = np.angle(acc) / (2 * np.pi * dt) + rate / (np.pi * mt.LOWPASS_HZ)
+                offset += rate * dt
+                offset, rate = offset + alpha * (measured - offset), \
+                    rate + beta * (measured - offset) / dt
+            rate = float(np.clip(rate, -mt.MAX_RATE_HZ_S, mt.MAX_RATE_HZ_S))
+            offset = float(np.clip(offset, -mt.MAX_OFFSET_HZ, mt.MAX_OFFSET_HZ))
+            for s in np.flatnonzero(harmonics):
+                f = harmonics[s] * (f0 + offset)
+                b, a_coef = signal.iirnotch(f, f / bw_hz, fs=fs)
+                sos_all[s] = np.concatenate([b, a_coef])
     return out
+
+
+def _section(row, y, z):
+    y, zf = signal.sosfilt(row[None], y, axis=-1, zi=z.T[None])
+    return y, zf[0].T
 
 
 def artifact_band(x, decim, lb_sos):
@@ -116,8 +180,10 @@ def burst_records(y, lowband, tkeo, flags, p, mod_sos):
     env = np.sqrt(e2)
     bp = signal.sosfilt(mod_sos, env)
     warm_end = 10.0 * p["warm_n"]
-    noise_q, nupd, ring = 0.0, 0.0, 0.0
+    noise_q, nupd, ring, hi = 0.0, 0.0, 0.0, 0.0
     lo_bg, lo_n, lo_ref = 0.0, 0.0, 0.0
+    sus_active = np.zeros(n, bool)  # the sustained-activity window's samples
+    sustained = False
     active, rise, last, quiet, ended, long_ = False, -1, -(1 << 40), 0, False, False
     burst = {}
     seg = dict(mod_bp2=0.0, mod_env=0.0, mod_n=0)
@@ -148,13 +214,21 @@ def burst_records(y, lowband, tkeo, flags, p, mod_sos):
             bad = None
         if nupd == 0.0:
             if t + 1 >= window and flag == 0 and e2[t] > 0.0:
-                noise_q, nupd = e2[t], 1.0
+                noise_q, hi, nupd = e2[t], e2[t], 1.0
         else:
             noise2 = noise_q / p["qcorr"]
             ring = max(ring * p["ring_decay"], e2[t])
             floor2 = p["ring_frac2"] * ring
             off_level = max(p["off2"] * noise2, floor2)
             above_off = e2[t] > off_level
+            sus_active[t] = flag == 0 and e2[t] > max(hi, floor2)
+            count = sus_active[max(0, t - p["sus_len"] + 1):t + 1].sum()
+            if count >= p["sus_on"] if not sustained else count <= p["sus_off"]:
+                sustained = not sustained
+                records.append(dict(kind=7, t=t, onset=t - p["sus_len"] + 1, offset=t,
+                                    noise=noise_q, active=int(sustained), lo_bg=0.0,
+                                    peak=0.0, ehi=0.0, elo=0.0, etk=0.0, n=0, nflag=0,
+                                    peak_e2=0.0, mod_bp2=0.0, mod_env=0.0, mod_n=0))
             if not active and not above_off:
                 rise = -1
             else:
@@ -201,6 +275,9 @@ def burst_records(y, lowband, tkeo, flags, p, mod_sos):
                     rate *= p["active_rate"]
                 step = rate if e2[t] > noise_q else -rate * p["down_ratio"]
                 noise_q *= np.exp(step)
+                if sustained and not busy:
+                    rate *= p["active_rate"]
+                hi *= np.exp(rate * p["hi_up"] if e2[t] > hi else -rate * p["hi_down"])
                 nupd += 1.0
                 if not busy:  # the 2-20 Hz background: median of its square
                     lb2 = lowband[t] ** 2
@@ -212,7 +289,7 @@ def burst_records(y, lowband, tkeo, flags, p, mod_sos):
                         step = max(1.0 / lo_n, 4.0 / p["lo_span"])
                         lo_bg *= np.exp(step if lb2 > lo_bg else -step)
         if (t + 1) % p["segment"] == 0:
-            if active or (t - last <= p["recent"] and nupd > 0):
+            if active or sustained or (t - last <= p["recent"] and nupd > 0):
                 record(3, t, rise, last - (window - 1))
             seg = dict(mod_bp2=0.0, mod_env=0.0, mod_n=0)
     return records

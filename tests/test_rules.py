@@ -135,7 +135,7 @@ def test_group_lifecycle():
     group = SpasmGroup(onset=1000, last_offset=1000)
     assert group.closing_label(SFREQ, 0.5, 0.04) is None     # no muscle burst yet
     group.add(burst(onset=1000, offset=1300, peak=300e-6, snr=20))
-    assert group.continues(1600, max_gap=350) and not group.continues(1700, max_gap=350)
+    assert group.continues(1600, 350, 2000) and not group.continues(1700, 350, 2000)
     assert group.closing_label(SFREQ, 0.5, 0.04) == "burst"
     group.add(burst(onset=1600, offset=1900, peak=200e-6, snr=10))
     assert (group.peak, group.snr, group.bursts) == (300e-6, 20, 2)
@@ -146,13 +146,28 @@ def test_group_lifecycle():
 def test_time_hidden_by_an_artefact_is_not_a_gap_in_a_spasm():
     group = SpasmGroup(onset=0, last_offset=1000)
     gap = 350
-    assert not group.continues(1000 + gap + 100, gap)
+    assert not group.continues(1000 + gap + 100, gap, 2000)
     group.mask(1050, 1149)              # a QRS of 100 samples after the last activity
     assert group.masked == 100
-    assert group.continues(1000 + gap + 100, gap)
-    assert group.closes_at(gap) == 1000 + 100 + gap
+    assert group.continues(1000 + gap + 100, gap, 2000)
+    assert group.closes_at(gap, 2000) == 1000 + 100 + gap
     group.mask(900, 1010)               # only what lies after the last activity counts
     assert group.masked == 110
     group.add(burst(onset=1400, offset=1500))   # muscle again: a new gap starts from it
     assert (group.last_offset, group.masked) == (1500, 0)
     assert group.duration_s(1000.0) == pytest.approx(1.501)   # artefacts add no duration
+
+
+def test_sustained_activity_holds_a_group_up_to_the_hold_gap():
+    group = SpasmGroup(onset=0, last_offset=1000)
+    gap, hold = 350, 2000
+    assert not group.continues(1000 + gap + 1, gap, hold)
+    group.held = True                   # weak activity goes on between bursts
+    assert group.continues(1000 + hold, gap, hold)
+    assert not group.continues(1000 + hold + 1, gap, hold)
+    assert group.closes_at(gap, hold) == 1000 + hold
+    group.extend(2500)                  # it ended: its stretch is the group's activity
+    group.held = False
+    assert group.closes_at(gap, hold) == 2500 + gap
+    group.extend(2000)                  # never shortens
+    assert group.last_offset == 2500

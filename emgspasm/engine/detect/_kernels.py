@@ -7,7 +7,7 @@ samples where something happens: a burst starts, outgrows a fasciculation,
 falls quiet (before it has outgrown one: the detection envelope, or for a
 strong burst a second envelope over the last half-window, drops below the
 off threshold), ends; a 25 ms segment of activity passes; a run of flagged
-samples ends.
+samples ends; sustained activity begins or ends.
 The per-event rules (fasciculation or spasm, merging, subtypes, artefacts)
 run on those records in :mod:`emgspasm.engine.detect.detector`.
 
@@ -17,6 +17,15 @@ thresholds also stay above ``ring_fraction`` x a peak-hold of the envelope
 that decays at the filters' ring-down rate: a large discharge rings through
 the mains notches for a few hundred ms (a 50/100/150 Hz echo at ~20 % of
 its envelope), and that echo is the chain's, not the muscle's.
+
+Sustained activity: a weak contraction keeps the envelope a little above
+the noise most of the time without crossing the on threshold for long; a
+sample is active when the envelope exceeds the 95th percentile of the
+envelope's mean square over quiet samples (tracked like the noise floor,
+and above the chain's ring-down too), and activity is sustained from when
+half of the last 0.5 s is active until a quarter or less is. The
+percentile tracker slows down during sustained activity as during bursts
+(the noise tracker only during bursts).
 
 Noise floor: the 20th percentile of the envelope's mean square, tracked in
 the log domain by a sign update (+up when above, -4 up when below, so the
@@ -36,7 +45,7 @@ low-frequency energy a burst adds, not what was already there.
 import numpy as np
 
 from ..._numba import jit
-from .layout import ACTIVE, BAD, END, IDLE, LONG, QUIET, SEGMENT, START
+from .layout import ACTIVE, BAD, END, IDLE, LONG, QUIET, SEGMENT, START, SUSTAIN
 
 #: After this many warm-up time constants the warm-up gain is dropped.
 WARM_SPAN = 10.0
@@ -72,7 +81,8 @@ def _put(rec, k, kind, c, t, onset, offset, peak, ehi, elo, etk, nb, nflag, q,
 
 
 @jit
-def detect_kernel(y, lowband, tkeo, flags, start, prm, env_buf, mod_sos, state, rec):
+def detect_kernel(y, lowband, tkeo, flags, start, prm, env_buf, sus_buf, mod_sos, state,
+                  rec):
     """Advance the detector over one chunk.
 
     One channel at a time, its state in registers; the records come out
@@ -89,11 +99,13 @@ def detect_kernel(y, lowband, tkeo, flags, start, prm, env_buf, mod_sos, state, 
     prm : ndarray of :data:`~emgspasm.engine.detect.layout.PARAMS`, shape (1,)
     env_buf : ndarray, shape (window, n_channels)
         Ring of squared samples of the detection envelope.
+    sus_buf : ndarray of uint8, shape (sus_len, n_channels)
+        Ring of the sustained-activity window's active samples.
     mod_sos : ndarray, shape (1, 6)
         3-8 Hz band-pass of the envelope (one section: the clonus band).
     state : ndarray of :data:`~emgspasm.engine.detect.layout.STATE`, shape (n_channels,)
     rec : ndarray of :data:`~emgspasm.engine.detect.layout.RECORD`
-        Output records; needs 4 rows per sample and channel at most.
+        Output records; needs 5 rows per sample and channel at most.
 
     Returns
     -------
@@ -115,6 +127,11 @@ def detect_kernel(y, lowband, tkeo, flags, start, prm, env_buf, mod_sos, state, 
     ring_decay = p["ring_decay"]
     warm_end = WARM_SPAN * p["warm_n"]
     lo_span = p["lo_span"]
+    sus_len = p["sus_len"]
+    hi_up = p["hi_up"]
+    hi_down = p["hi_down"]
+    sus_on = p["sus_on"]
+    sus_off = p["sus_off"]
     b0, b1, b2 = mod_sos[0, 0], mod_sos[0, 1], mod_sos[0, 2]
     a1, a2 = mod_sos[0, 4], mod_sos[0, 5]
     k = 0
@@ -150,6 +167,9 @@ def detect_kernel(y, lowband, tkeo, flags, start, prm, env_buf, mod_sos, state, 
         lo_bg = st["lo_bg"]
         lo_n = st["lo_n"]
         lo_ref = st["lo_ref"]
+        hi = st["hi"]
+        sus_n = st["sus_n"]
+        sustained = st["sustained"]
         for i in range(n):
             t = start + i
             pos = t % window
@@ -193,6 +213,7 @@ def detect_kernel(y, lowband, tkeo, flags, start, prm, env_buf, mod_sos, state, 
             if nupd == 0.0:
                 if filled == window and flag == 0 and e2 > 0.0:
                     q = e2
+                    hi = e2
                     nupd = 1.0
             else:
                 noise2 = q / qcorr
@@ -201,6 +222,15 @@ def detect_kernel(y, lowband, tkeo, flags, start, prm, env_buf, mod_sos, state, 
                     ring = e2
                 floor2 = ring_frac2 * ring
                 above_off = e2 > max(off2 * noise2, floor2)
+                # sustained activity: the share of active samples in its window
+                act = 1 if flag == 0 and e2 > max(hi, floor2) else 0
+                spos = t % sus_len
+                sus_n += act - sus_buf[spos, c]
+                sus_buf[spos, c] = act
+                if (sustained == 0 and sus_n >= sus_on) or (sustained == 1 and sus_n <= sus_off):
+                    sustained = 1 - sustained
+                    k = _put(rec, k, SUSTAIN, c, t, t - sus_len + 1, t, 0.0, 0.0, 0.0,
+                             0.0, 0, 0, q, 0.0, 0.0, 0.0, 0, sustained, 0, 0.0)
                 if burst_state == IDLE and not above_off:
                     rise = -1
                 else:
@@ -267,17 +297,27 @@ def detect_kernel(y, lowband, tkeo, flags, start, prm, env_buf, mod_sos, state, 
                 if flag == 0:
                     busy = burst_state == ACTIVE or rise >= 0
                     above = e2 > q
+                    above_hi = e2 > hi
                     if nupd < warm_end:
                         rate = p["eta_up"] * (1.0 + p["warm_gain"] * np.exp(
                             -nupd / p["warm_n"]))
                         if busy:
                             rate *= p["active_rate"]
                         step = np.exp(rate if above else -rate * p["down_ratio"])
+                        if sustained == 1 and not busy:
+                            rate *= p["active_rate"]
+                        hstep = np.exp(rate * hi_up if above_hi else -rate * hi_down)
                     elif busy:
                         step = p["up_active"] if above else p["down_active"]
+                        hstep = p["hi_up_active"] if above_hi else p["hi_down_active"]
                     else:
                         step = p["up_idle"] if above else p["down_idle"]
+                        if sustained == 1:
+                            hstep = p["hi_up_active"] if above_hi else p["hi_down_active"]
+                        else:
+                            hstep = p["hi_up_idle"] if above_hi else p["hi_down_idle"]
                     q *= step
+                    hi *= hstep
                     nupd += 1.0
                     if not busy:
                         # the 2-20 Hz background: the median of its square,
@@ -293,7 +333,7 @@ def detect_kernel(y, lowband, tkeo, flags, start, prm, env_buf, mod_sos, state, 
                             step = max(1.0 / lo_n, 4.0 / lo_span)
                             lo_bg *= np.exp(step if lb2 > lo_bg else -step)
             if (t + 1) % segment == 0:
-                if burst_state == ACTIVE or (t - last <= recent_n and nupd > 0):
+                if burst_state == ACTIVE or sustained == 1 or (t - last <= recent_n and nupd > 0):
                     k = _put(rec, k, SEGMENT, c, t, rise, last - (window - 1),
                              peak, ehi, elo, etk, nb, nflag, q, peak_e2,
                              mod_bp2, mod_env, mod_n, burst_state, 0, lo_ref)
@@ -330,4 +370,7 @@ def detect_kernel(y, lowband, tkeo, flags, start, prm, env_buf, mod_sos, state, 
         st["lo_bg"] = lo_bg
         st["lo_n"] = lo_n
         st["lo_ref"] = lo_ref
+        st["hi"] = hi
+        st["sus_n"] = sus_n
+        st["sustained"] = sustained
     return k

@@ -55,7 +55,12 @@ The rules, per channel:
   gap). A group is announced provisionally
   (``burst_start``) when its first burst outlasts a fasciculation,
   confirmed (``spasm_start``) once it has been active for ``confirm_s``, and
-  closed ``merge_gap_s`` after its last activity. Closed, it is a spasm if
+  closed ``merge_gap_s`` after its last activity; while the kernel finds
+  sustained activity on the channel (half of the last 250 ms above the 95th
+  percentile of the quiet envelope), the group is held: gaps up to
+  ``HOLD_S`` (2 s) between its bursts are allowed, and the sustained stretch
+  counts as its activity (not while a regular ECG rhythm shows on the
+  channel: QRS complexes fill too much of the window). Closed, it is a spasm if
   it lasted ``min_spasm_s``, a ``burst`` (a myoclonic-like jerk) if it
   lasted ``min_burst_s``, and nothing otherwise.
 * **Subtype.** The detection envelope's 3-8 Hz modulation depth is
@@ -74,11 +79,11 @@ from ..events import Event, EventLedger, Notice, confidence_from_snr
 from ..vocabulary import (ARTIFACT_ECG, ARTIFACT_POP, BAD_PREFIX,
                           BURST, FASCICULATION, FLAG_NAMES, SPASM)
 from . import _kernels, layout
-from .groups import SpasmGroup
+from .groups import HOLD_S, SpasmGroup
 from .layout import Record
 from .params import fasc_max_s, kernel_params, ring_decay
-from .rules import (POP_MAX_S, artifact_label, burst_features, discharges, in_train,
-                    looks_artifact, on_rhythm, spasm_subtype, trails_artifact)
+from .rules import (POP_MAX_S, artifact_label, beating, burst_features, discharges,
+                    in_train, looks_artifact, on_rhythm, spasm_subtype, trails_artifact)
 
 #: Samples x channels per kernel call (bounds the record buffer).
 BLOCK_SAMPLES = 8192
@@ -106,6 +111,7 @@ class _Channel:
         self.reported = None  # ledger handle of a fasciculation reported mid-burst
         self.qrs_start = False  # the open burst began like a QRS, on the beat
         self.last_artifact_label = ARTIFACT_POP
+        self.sustained = False  # the kernel finds sustained activity
 
 
 class Detector:
@@ -144,6 +150,7 @@ class Detector:
         # a report made on the short envelope stands if the whole burst ends
         # within one detection window of where it said
         self._settle_s = self._window / self.sfreq
+        self._hold = round(HOLD_S * self.sfreq)
         fs = self.sfreq
         self._mod_sos = signal.butter(1, [3.0, 8.0], btype="bandpass", fs=fs,
                                       output="sos")
@@ -153,11 +160,12 @@ class Detector:
         """Forget the stream."""
         n_ch = len(self.ch_names)
         self._env_buf = np.zeros((self._window, n_ch))
+        self._sus_buf = np.zeros((int(self._p["sus_len"]), n_ch), np.uint8)
         self._state = layout.new_state(n_ch)
         self._channels = [_Channel() for _ in self.ch_names]
-        # the kernel writes at most 4 records per sample and channel
+        # the kernel writes at most 5 records per sample and channel
         self._block = max(64, BLOCK_SAMPLES // n_ch)
-        self._rec = np.empty(4 * self._block * n_ch + 16, layout.RECORD)
+        self._rec = np.empty(5 * self._block * n_ch + 16, layout.RECORD)
         self._timers = {}
         self._end = 0
         self._ledger = EventLedger()
@@ -202,7 +210,8 @@ class Detector:
                 count = _kernels.detect_kernel(
                     data.filtered[done:stop], data.lowband[done:stop],
                     data.tkeo[done:stop], data.flags[done:stop], out.start + done,
-                    self._prm, self._env_buf, self._mod_sos, self._state, self._rec)
+                    self._prm, self._env_buf, self._sus_buf, self._mod_sos, self._state,
+                    self._rec)
                 self._handle_records(self._rec[:count], notices)
         self._end = out.start + n
         if self._timers:
@@ -283,6 +292,8 @@ class Detector:
         elif kind == layout.BAD:
             self._bad(c, row.onset, row.offset, row.bits,
                       row.t, notices)
+        elif kind == layout.SUSTAIN:
+            self._sustain(c, row)
 
     def _announce(self, c, row, notices):
         """Muscle activity has outgrown a fasciculation: join or open a group."""
@@ -307,12 +318,33 @@ class Detector:
         d = self.config.detector
         # a group exists only once activity went beyond a fasciculation, so it
         # is confirmed when it has been going for confirm_s and is active now
-        if (group.confirmed_at is None and row.active == 1
+        if (group.confirmed_at is None and (row.active == 1 or ch.sustained)
                 and t - group.onset + 1 >= d.confirm_s * self.sfreq
                 and not self._looks_artifact(self._features(row), in_group=True)):
             group.confirmed_at = t
             notices.append(Notice("spasm_start", self.ch_names[c], self._sec(t),
                                   self._sec(group.onset)))
+
+    def _sustain(self, c, row):
+        """Sustained activity began (hold the open group) or ended (it went
+        on until at least the start of the window that saw it end).
+
+        Not on a channel with a regular ECG rhythm going on: QRS complexes
+        and their shoulders fill a third of the window at 120 beats a minute,
+        so the share of active samples no longer tells muscle."""
+        ch = self._channels[c]
+        ch.sustained = row.active == 1 and not beating(ch.beat_onsets, row.t, self.sfreq)
+        group = ch.group
+        if group is None:
+            return
+        if not ch.sustained and group.held:
+            group.extend(row.onset)
+        group.held = ch.sustained
+        self._arm(c)
+
+    def _arm(self, c):
+        """Time the open group's close."""
+        self._timers[c] = self._channels[c].group.closes_at(self._p["recent"], self._hold)
 
     def _quiet(self, c, row, notices):
         """The burst fell quiet before outgrowing a fasciculation: report it now."""
@@ -379,7 +411,7 @@ class Detector:
         self._withdraw(c, t, notices)
         group = self._group_for(c, burst.onset, notices)
         group.add(burst)
-        self._timers[c] = group.closes_at(self._p["recent"])
+        self._arm(c)
 
     def _artifact_label(self, ch, burst, short):
         """The artefact a burst is (pop, ECG, motion), or None if it is muscle."""
@@ -440,7 +472,7 @@ class Detector:
                 notices.append(Notice(kind, self.ch_names[c], self._sec(t),
                                       self._sec(group.onset)))
         else:
-            self._timers[c] = group.closes_at(self._p["recent"])
+            self._arm(c)
 
     def _group_for(self, c, onset, notices):
         ch = self._channels[c]
@@ -450,7 +482,7 @@ class Detector:
             return group
         if group is not None:
             self._close_group(c, onset, notices)
-        ch.group = SpasmGroup(onset, onset)
+        ch.group = SpasmGroup(onset, onset, held=ch.sustained)
         return ch.group
 
     @property
@@ -518,7 +550,8 @@ class Detector:
 
     def _in_group(self, ch, onset):
         """Does a burst at ``onset`` continue the channel's open group?"""
-        return ch.group is not None and ch.group.continues(onset, self._p["recent"])
+        return ch.group is not None and ch.group.continues(onset, self._p["recent"],
+                                                           self._hold)
 
     def _trails_artifact(self, ch, burst):
         return trails_artifact(burst, *ch.last_artifact, self.sfreq)

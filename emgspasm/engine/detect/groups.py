@@ -6,13 +6,23 @@ activity, is announced (``burst_start``) and confirmed (``spasm_start``) by
 the detector as it goes, and closes ``merge_gap_s`` after its last
 activity. Time taken by artefacts inside it (a QRS, a pop, a flagged
 stretch) does not count towards that gap: the muscle under them cannot be
-seen, so a spasm stays one spasm through them. What it was is decided then,
-by :meth:`SpasmGroup.closing_label`.
+seen, so a spasm stays one spasm through them. While the kernel finds
+sustained activity (a weak contraction whose envelope stays a little above
+the noise between bursts) the group is *held*: the gap it allows grows to
+``HOLD_S``. What it was is decided at the close, by
+:meth:`SpasmGroup.closing_label`.
 """
 
 from dataclasses import dataclass, field
 
 from ..vocabulary import BURST, SPASM
+
+#: The longest gap between bursts of a held group. Sustained activity with
+#: no burst at all for this long is as likely a rise of the background (an
+#: electrode, a change of posture) as a contraction: a contraction's motor
+#: units fire at 6 per second or more, and of those discharges some cross
+#: the on threshold unless the whole contraction is near the noise.
+HOLD_S = 2.0
 
 
 @dataclass
@@ -38,6 +48,9 @@ class SpasmGroup:
         :func:`~emgspasm.engine.detect.rules.spasm_subtype`).
     masked : int
         Samples since ``last_offset`` hidden by artefacts.
+    held : bool
+        Sustained activity is going on: the group allows gaps up to its
+        ``hold_gap``.
     """
 
     onset: int
@@ -49,25 +62,31 @@ class SpasmGroup:
     announced: bool = False
     segments: list = field(default_factory=list)
     masked: int = 0
+    held: bool = False
 
-    def continues(self, onset, max_gap):
+    def continues(self, onset, max_gap, hold_gap):
         """Does activity starting at ``onset`` belong to this group?"""
-        return onset <= self.closes_at(max_gap)
+        return onset <= self.closes_at(max_gap, hold_gap)
 
-    def closes_at(self, max_gap):
-        """Sample after which, with no more activity, the group is over."""
-        return self.last_offset + self.masked + max_gap
+    def closes_at(self, max_gap, hold_gap):
+        """Sample after which, with no more activity, the group is over: the
+        largest gap (``hold_gap`` while held) after its last activity."""
+        return self.last_offset + self.masked + (hold_gap if self.held else max_gap)
 
     def mask(self, onset, offset):
         """An artefact (or flagged stretch) from ``onset`` to ``offset`` hid the
         channel: its samples after the last activity do not count as a gap."""
         self.masked += max(0, offset - max(onset, self.last_offset + 1) + 1)
 
+    def extend(self, offset):
+        """Muscle activity went on until ``offset``."""
+        if offset > self.last_offset:
+            self.masked = 0
+            self.last_offset = offset
+
     def add(self, burst):
         """A muscle burst ended inside the group."""
-        if burst.offset > self.last_offset:
-            self.masked = 0
-        self.last_offset = max(self.last_offset, burst.offset)
+        self.extend(burst.offset)
         self.peak = max(self.peak, burst.peak)
         self.snr = max(self.snr, burst.snr)
         self.bursts += 1

@@ -11,7 +11,8 @@ Three structured dtypes, shared by the numba kernel and the Python rules
   record at the exact sample where a burst starts (:data:`START`), outgrows
   a fasciculation (:data:`LONG`), falls quiet before that (:data:`QUIET`),
   ends (:data:`END`), where a 25 ms segment of activity passes
-  (:data:`SEGMENT`), and where a run of flagged samples ends (:data:`BAD`).
+  (:data:`SEGMENT`), where a run of flagged samples ends (:data:`BAD`), and
+  where sustained activity begins or ends (:data:`SUSTAIN`, ``active`` 1 or 0).
 """
 
 from collections import namedtuple
@@ -19,7 +20,7 @@ from collections import namedtuple
 import numpy as np
 
 # record kinds
-START, LONG, SEGMENT, END, BAD, QUIET = 1, 2, 3, 4, 5, 6
+START, LONG, SEGMENT, END, BAD, QUIET, SUSTAIN = 1, 2, 3, 4, 5, 6, 7
 IDLE, ACTIVE = 0, 1
 
 PARAMS = np.dtype([
@@ -43,6 +44,13 @@ PARAMS = np.dtype([
     ("bad_merge", "i8"),      # flagged runs this close merge into one
     ("short", "i8"),          # samples of the short envelope that ends a strong discharge
     ("lo_span", "f8"),        # the 2-20 Hz background tracker's time constant (samples)
+    ("sus_len", "i8"),        # sustained-activity window (samples)
+    ("hi_up", "f8"),          # the 95th-percentile tracker's steps, relative to the
+    ("hi_down", "f8"),        # noise tracker's rate (up when above, down when below)
+    ("hi_up_idle", "f8"), ("hi_down_idle", "f8"),      # its multiplicative steps once warm
+    ("hi_up_active", "f8"), ("hi_down_active", "f8"),
+    ("sus_on", "i8"),         # active samples in the window that begin sustained activity
+    ("sus_off", "i8"),        # ... at or under which it ends
 ])
 
 STATE = np.dtype([
@@ -75,10 +83,13 @@ STATE = np.dtype([
     ("lo_bg", "f8"),          # 2-20 Hz background: median of its square over quiet samples
     ("lo_n", "f8"),           # quiet samples tracked so far (0: not seeded)
     ("lo_ref", "f8"),         # lo_bg when the open burst began
+    ("hi", "f8"),             # 95th percentile of the envelope's mean square, quiet samples
+    ("sus_n", "i8"),          # active samples in the sustained-activity window
+    ("sustained", "i8"),      # 1 while sustained activity lasts
 ])
 
 RECORD = np.dtype([
-    ("kind", "i8"),           # START, LONG, SEGMENT, END, BAD or QUIET
+    ("kind", "i8"),           # START, LONG, SEGMENT, END, BAD, QUIET or SUSTAIN
     ("ch", "i8"),             # channel index
     ("t", "i8"),              # stream sample at which it happened
     ("onset", "i8"),          # the burst's (or flagged run's) first sample
@@ -89,7 +100,7 @@ RECORD = np.dtype([
     ("noise", "f8"),          # the noise tracker's value
     ("peak_e2", "f8"),
     ("mod_bp2", "f8"), ("mod_env", "f8"), ("mod_n", "i8"),   # the segment's modulation sums
-    ("active", "i8"),         # the burst state after this sample
+    ("active", "i8"),         # the burst state after this sample (SUSTAIN: sustained or not)
     ("bits", "i8"),           # flags of a BAD run
     ("lo_bg", "f8"),          # 2-20 Hz background (median square) before the burst
 ])

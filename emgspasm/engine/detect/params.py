@@ -30,7 +30,21 @@ BAD_MERGE_S = 0.1
 #: of that band (1 / (2 x 18 Hz) = 28 ms), short enough to follow breathing
 #: and posture changes.
 LOWBAND_BACKGROUND_S = 2.0
-
+#: Sustained activity is judged over this window: three of the longest
+#: intervals between discharges of a firing motor unit (units fire at no
+#: less than about 6 per second, De Luca & Hostage 2010), so every unit of a
+#: weak contraction shows in it, and one R-R interval at 120 beats a minute,
+#: so a QRS complex (80-120 ms, and its shoulders) covers at most a third.
+SUSTAIN_S = 0.5
+#: A sample is active when the envelope exceeds what the channel's own
+#: background exceeds this rarely: a percentile tracked on its quiet
+#: samples, so coloured noise, mains residue and ECG tails set it, not a
+#: chi-square model of white noise...
+SUSTAIN_FALSE_P = 0.05
+#: ... and activity is sustained once half the window is active
+#: (background: 5 %; an isolated discharge covers a few 8 ms windows), and
+#: ends when a quarter or less is (so a QRS inside does not end it).
+SUSTAIN_ON_SHARE, SUSTAIN_OFF_SHARE = 0.5, 0.25
 
 def kernel_params(sfreq, config, band_hz):
     """The :data:`~emgspasm.engine.detect.layout.PARAMS` row for a stream.
@@ -77,6 +91,18 @@ def kernel_params(sfreq, config, band_hz):
     p["bad_merge"] = round(BAD_MERGE_S * sfreq)
     p["short"] = max(2, window // 2)
     p["lo_span"] = max(1.0, LOWBAND_BACKGROUND_S * sfreq)
+    length = max(4, round(SUSTAIN_S * sfreq))
+    p["sus_len"] = length
+    # the percentile settles where up x P(above) = down x P(below); it falls
+    # at the noise tracker's rate
+    p["hi_down"] = 1.0
+    p["hi_up"] = (1.0 - SUSTAIN_FALSE_P) / SUSTAIN_FALSE_P
+    p["hi_up_idle"] = np.exp(up * p["hi_up"])
+    p["hi_down_idle"] = np.exp(-up * p["hi_down"])
+    p["hi_up_active"] = np.exp(up * ACTIVE_RATE * p["hi_up"])
+    p["hi_down_active"] = np.exp(-up * ACTIVE_RATE * p["hi_down"])
+    p["sus_on"] = round(SUSTAIN_ON_SHARE * length)
+    p["sus_off"] = round(SUSTAIN_OFF_SHARE * length)
     return prm
 
 

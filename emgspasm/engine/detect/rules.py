@@ -184,21 +184,37 @@ def trails_artifact(burst, artifact_onset, artifact_peak, sfreq):
             and burst.peak <= ECG_TRAIL_PEAK * artifact_peak)
 
 
-def on_rhythm(beat_onsets, onset, sfreq):
-    """True when ``onset`` falls where the next (or next but one) R wave is due,
-    judged on the last four beats."""
+def rhythm_period(beat_onsets, sfreq):
+    """The R-R interval (samples) of the last four beats when they are
+    regular and within the heart's range, else None."""
     beats = list(beat_onsets)[-4:]
     if len(beats) < 4:
-        return False
+        return None
     rr = [b - a for a, b in zip(beats, beats[1:])]
     period = sorted(rr)[1]  # the median of three
     if not ECG_RR_S[0] * sfreq <= period <= ECG_RR_S[1] * sfreq:
-        return False
+        return None
     if max(rr) - min(rr) > ECG_RR_SPREAD * period:
+        return None
+    return period
+
+
+def on_rhythm(beat_onsets, onset, sfreq):
+    """True when ``onset`` falls where the next (or next but one) R wave is due,
+    judged on the last four beats."""
+    period = rhythm_period(beat_onsets, sfreq)
+    if period is None:
         return False
-    gap = onset - beats[-1]
+    gap = onset - beat_onsets[-1]
     due = round(gap / period)
     return due in (1, 2) and abs(gap - due * period) <= ECG_RR_TOL * period
+
+
+def beating(beat_onsets, t, sfreq):
+    """Is a regular ECG rhythm going on at sample ``t`` (its last beat no more
+    than two R-R intervals ago)?"""
+    period = rhythm_period(beat_onsets, sfreq)
+    return period is not None and t - beat_onsets[-1] <= 2 * period
 
 
 def in_train(short_onsets, onset, max_gap, count):

@@ -3,7 +3,9 @@
 The chain kernel walks a chunk in blocks of samples (:func:`block_length`),
 in place in the output arrays. In each block it (1) checks and repairs the
 raw samples, (2) runs the enabled second-order sections over the block two
-at a time, with the channels as the innermost loop (independent channels let
+at a time (the band-pass, then, once the mains tracker of
+:mod:`emgspasm.engine.dsp._mains_track` has read the band-passed block, the
+notches), with the channels as the innermost loop (independent channels let
 the compiler use SIMD; two sections in one pass let the CPU overlap their
 recursions), (3) computes the artefact band at its decimated rate, and
 (4) computes the TKEO and the moving RMS, one short loop each. Each channel sees exactly the same
@@ -15,6 +17,7 @@ import numpy as np
 
 from ..._numba import jit
 from .. import vocabulary
+from . import _mains_track
 
 MIN_BLOCK = 64
 MAX_BLOCK = 256
@@ -47,7 +50,8 @@ N_FSTATE = 8
 G_STARTED = 0   # 1 once the first sample has seeded the filters
 G_RMS_POS = 1   # write position in the RMS ring buffer
 G_LB_PHASE = 2  # samples in the artefact band's current boxcar group
-N_GSTATE = 3
+G_TRACK_N = 3   # samples since the mains tracker's last retune
+N_GSTATE = 4
 
 
 @jit
@@ -122,10 +126,10 @@ def _seed(z, zi_unit, first):
 
 
 @jit
-def chain_kernel(x, scale, sos, enabled, zi_unit, z, lb_decim, lb_sos, lb_on,
-                 lb_zi, lb_z, lb_dec, rms_buf, fstate, runs, gstate,
-                 clip_level, clip_run, flat_run, out_filt, out_lowband,
-                 out_rms, out_tkeo, out_flags):
+def chain_kernel(x, scale, sos, enabled, zi_unit, z, track, notch_k, track_state,
+                 track_chan, lb_decim, lb_sos, lb_on, lb_zi, lb_z, lb_dec, rms_buf,
+                 fstate, runs, gstate, clip_level, clip_run, flat_run, out_filt,
+                 out_lowband, out_rms, out_tkeo, out_flags):
     """Run the whole chain over one chunk.
 
     Parameters
@@ -135,6 +139,11 @@ def chain_kernel(x, scale, sos, enabled, zi_unit, z, lb_decim, lb_sos, lb_on,
     sos, enabled, zi_unit, z
         Cascade of band-pass and notch sections, which of them run, their
         unit steady-state and their live state (n_sections, 2, n_channels).
+        The notch rows of ``sos`` are rewritten by the mains tracker.
+    track, notch_k, track_state, track_chan
+        Mains tracker (:mod:`~emgspasm.engine.dsp._mains_track`): its
+        parameters, the harmonic each ``sos`` row notches (0: none or not
+        tracked), its global and per-channel state.
     lb_decim, lb_sos, lb_on, lb_zi, lb_z, lb_dec
         Artefact band of the raw signal: decimation factor, band-pass
         sections at the decimated rate, their enabled mask (all on), unit
@@ -151,8 +160,15 @@ def chain_kernel(x, scale, sos, enabled, zi_unit, z, lb_decim, lb_sos, lb_on,
     """
     n_ch, n = x.shape
     block = block_length(n_ch)
-    for start in range(0, n, block):
+    tracking = track[_mains_track.P_F0] > 0.0
+    every = int(track[_mains_track.P_EVERY])
+    split = int(track[_mains_track.P_FIRST_NOTCH])
+    start = 0
+    while start < n:
         m = min(block, n - start)
+        if tracking:
+            # blocks end where the notches are retuned
+            m = min(m, every - gstate[G_TRACK_N])
         # every stage works in place on this block of the output arrays
         filt = out_filt[start:start + m]
         low = out_lowband[start:start + m]
@@ -163,10 +179,19 @@ def chain_kernel(x, scale, sos, enabled, zi_unit, z, lb_decim, lb_sos, lb_on,
             gstate[G_STARTED] = 1
             _seed(z, zi_unit, filt[0])
             _seed(lb_z, lb_zi, low[0])
-        _cascade_block(sos, enabled, z, filt, m)
+        _cascade_block(sos[:split], enabled[:split], z[:split], filt, m)
+        if tracking:
+            _mains_track.track_block(filt, m, track, track_state, track_chan)
+        _cascade_block(sos[split:], enabled[split:], z[split:], filt, m)
+        if tracking:
+            gstate[G_TRACK_N] += m
+            if gstate[G_TRACK_N] == every:
+                gstate[G_TRACK_N] = 0
+                _mains_track.retune(sos, notch_k, track, track_state, track_chan)
         _artifact_band_block(low, m, lb_decim, lb_sos, lb_on, lb_z, fstate,
                              gstate, lb_dec)
         _envelope_block(filt, start, m, rms_buf, fstate, gstate, out_rms, out_tkeo)
+        start += m
 
 
 @jit

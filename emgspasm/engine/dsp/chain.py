@@ -8,7 +8,7 @@ import numpy as np
 from ..._check import check_number, invalid
 from ..config import Config
 from ...errors import ConfigError, InputDataError
-from . import _design, _kernels, _mains
+from . import _design, _kernels, _mains, _mains_track
 
 MIN_SFREQ = 100.0
 MAX_SFREQ = 100_000.0
@@ -160,13 +160,15 @@ class DSPChain:
         for candidate in candidates:
             banks[candidate] = _design.notch_sos(self.sfreq, candidate, filt.notch_q,
                                                  filt.notch_harmonics)
-        self._sos = np.vstack([bp] + [sos for sos, _ in banks.values()])
+        self._designed_sos = np.vstack([bp] + [sos for sos, _ in banks.values()])
+        self._first_notch = len(bp)
+        self._band_width_hz = self.bandpass_high_hz - filt.bandpass_low_hz
         self._bank_rows = {}
         row = len(bp)
         for candidate, (sos, freqs) in banks.items():
             self._bank_rows[candidate] = (row, row + len(sos), freqs)
             row += len(sos)
-        self._zi_unit = _design.unit_state(self._sos)
+        self._zi_unit = _design.unit_state(self._designed_sos)
         self._lb_decim = _design.artifact_band_decimation(self.sfreq)
         self._lb_sos = _design.artifact_band_sos(self.sfreq)
         self._lb_on = np.ones(len(self._lb_sos), dtype=np.uint8)
@@ -219,8 +221,13 @@ class DSPChain:
 
     def reset(self):
         """Forget the stream: the only place state is (re)initialised."""
-        n_sec, n_ch = len(self._sos), self.n_channels
+        n_sec, n_ch = len(self._designed_sos), self.n_channels
+        self._sos = self._designed_sos.copy()
         self._enabled = np.ones(n_sec, dtype=np.uint8)
+        self._notch_k = np.zeros(n_sec, dtype=np.int64)
+        self._track = _mains_track.params(self.sfreq, None, 0.0, self._first_notch,
+                                          self._band_width_hz)
+        self._track_state, self._track_chan = _mains_track.new_state(n_ch)
         if self.config.filters.notch == "auto":
             # until the decision, notch the first harmonics of both candidates
             for first, last, _ in self._bank_rows.values():
@@ -256,6 +263,7 @@ class DSPChain:
             mains = float(notch)
             self.mains = _mains.MainsDecision(
                 "fixed", mains, tuple(range(1, len(self._bank_rows[mains][2]) + 1)))
+            self._follow_mains()
 
     def process(self, chunk, flags=None):
         """Filter one chunk.
@@ -305,10 +313,18 @@ class DSPChain:
             outs[-1] |= link.T
         return ChainOutput(self._seen - n, SampleMajor(*outs), tuple(ring_times))
 
+    @property
+    def mains_offset_hz(self):
+        """How far (Hz) the mains fundamental is from nominal, as tracked now
+        (0 when nothing is notched)."""
+        return float(self._track_state[_mains_track.S_OFFSET])
+
     def state(self):
         """Return a copy of the complete filter state (for tests and checks)."""
         return {
-            "z": self._z.copy(), "lb_z": self._lb_z.copy(),
+            "z": self._z.copy(), "lb_z": self._lb_z.copy(), "sos": self._sos.copy(),
+            "track_state": self._track_state.copy(),
+            "track_chan": self._track_chan.copy(),
             "rms_buf": self._rms_buf.copy(), "fstate": self._fstate.copy(),
             "runs": self._runs.copy(), "gstate": self._gstate.copy(),
             "enabled": self._enabled.copy(), "seen": self._seen,
@@ -317,7 +333,8 @@ class DSPChain:
     def _run(self, x, scale, outs):
         q = self.config.quality
         _kernels.chain_kernel(
-            x, scale, self._sos, self._enabled, self._zi_unit, self._z,
+            x, scale, self._sos, self._enabled, self._zi_unit, self._z, self._track,
+            self._notch_k, self._track_state, self._track_chan,
             self._lb_decim, self._lb_sos, self._lb_on, self._lb_zi, self._lb_z,
             self._lb_dec, self._rms_buf, self._fstate, self._runs, self._gstate,
             q.clip_level_v, q.clip_run, self._flat_run, *outs)
@@ -336,6 +353,19 @@ class DSPChain:
                     if k <= last - first:
                         self._enabled[first + k - 1] = 1
         self._decided = True
+        self._follow_mains()
+
+    def _follow_mains(self):
+        """Track the decided mains: its enabled notches follow the grid's drift."""
+        if self.mains.mains_hz is None:
+            return
+        first, last, _ = self._bank_rows[self.mains.mains_hz]
+        harmonic = np.arange(1, last - first + 1)
+        self._notch_k[first:last] = np.where(self._enabled[first:last], harmonic, 0)
+        self._track = _mains_track.params(
+            self.sfreq, self.mains.mains_hz,
+            self.mains.mains_hz / self.config.filters.notch_q, self._first_notch,
+            self._band_width_hz)
 
     def _check_chunk(self, chunk):
         x = np.asarray(chunk)
