@@ -4,6 +4,8 @@ Plain numpy and scipy.signal, sample loops where that is clearest. The tests
 compare the numba kernels to these (the habit of stumpy's tests/naive.py).
 """
 
+from itertools import pairwise
+
 import numpy as np
 from scipy import signal
 
@@ -81,24 +83,24 @@ def cascade(sos_segments, x, track=None):
         prev = np.zeros(n_ch, complex)
         offset = rate = 0.0
     cuts = sorted(c for c in cuts | {0} if c <= n)
-    for a_, b_ in zip(cuts, cuts[1:]):
-        enabled = next(en for (_, en, _), end in zip(sos_segments, ends) if a_ < end)
-        y = x[:, a_:b_]
+    for first, stop in pairwise(cuts):
+        enabled = next(en for (_, en, _), end in zip(sos_segments, ends) if first < end)
+        y = x[:, first:stop]
         rows = np.flatnonzero(enabled)
-        tracking = track is not None and a_ >= t0
+        tracking = track is not None and first >= t0
         split = first_notch if tracking else len(sos_all)
         for s in rows[rows < split]:
             y, z[s] = _section(sos_all[s], y, z[s])
         if tracking:
-            for i in range(b_ - a_):
-                lo = np.exp(-2j * np.pi * f0 * (a_ + i - t0) / fs)
+            for i in range(stop - first):
+                lo = np.exp(-2j * np.pi * f0 * (first + i - t0) / fs)
                 p1 += a * (y[:, i] * lo - p1)
                 p += a * (p1 - p)
                 power += a * (y[:, i] ** 2 - power)
         for s in rows[rows >= split]:
             y, z[s] = _section(sos_all[s], y, z[s])
-        out[:, a_:b_] = y
-        if tracking and (b_ - t0) % every == 0:
+        out[:, first:stop] = y
+        if tracking and (stop - t0) % every == 0:
             line = np.abs(p) ** 2
             clean = line > mt.LINE_SNR * share * np.maximum(0.0, power - 2 * line)
             acc = np.sum((p * np.conj(prev))[clean])
@@ -112,8 +114,8 @@ def cascade(sos_segments, x, track=None):
             offset = float(np.clip(offset, -mt.MAX_OFFSET_HZ, mt.MAX_OFFSET_HZ))
             for s in np.flatnonzero(harmonics):
                 f = harmonics[s] * (f0 + offset)
-                b, a_coef = signal.iirnotch(f, f / bw_hz, fs=fs)
-                sos_all[s] = np.concatenate([b, a_coef])
+                b, a_den = signal.iirnotch(f, f / bw_hz, fs=fs)
+                sos_all[s] = np.concatenate([b, a_den])
     return out
 
 

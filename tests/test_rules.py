@@ -8,7 +8,7 @@ from scipy import signal
 
 from emgspasm.engine.detect.groups import SpasmGroup
 from emgspasm.engine.detect.layout import END, Record
-from emgspasm.engine.detect.rules import (Burst, added_lowband, artifact_label,
+from emgspasm.engine.detect.rules import (Burst, added_lowband, artifact_label, beating,
                                           burst_features, discharges, in_train,
                                           looks_artifact,
                                           on_rhythm, spasm_subtype, trails_artifact)
@@ -97,6 +97,15 @@ def test_on_rhythm():
     assert not on_rhythm(deque([0, 800, 1600]), 2400, SFREQ)    # too few beats
     assert not on_rhythm(deque([0, 300, 1500, 1800]), 2100, SFREQ)  # irregular
     assert not on_rhythm(deque([0, 200, 400, 600]), 800, SFREQ)  # 300 bpm: no heart
+
+
+def test_beating():
+    beats = deque([0, 800, 1610, 2400])           # ~75 bpm, regular
+    assert beating(beats, 3000, SFREQ)
+    assert beating(beats, 4000, SFREQ)            # one beat missed
+    assert not beating(beats, 4100, SFREQ)        # two missed: the rhythm is gone
+    assert not beating(deque([0, 300, 1500, 1800]), 2000, SFREQ)   # irregular
+    assert not beating(deque([0, 800, 1600]), 2000, SFREQ)          # too few beats
 
 
 def test_in_train():
