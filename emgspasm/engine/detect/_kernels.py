@@ -123,6 +123,9 @@ def detect_kernel(y, lowband, tkeo, flags, start, prm, env_buf, sus_buf, mod_sos
     on2 = p["on2"]
     off2 = p["off2"]
     qcorr = p["qcorr"]
+    # reciprocals: a multiply in the loop instead of a division
+    inv_window = 1.0 / window
+    inv_qcorr = 1.0 / qcorr
     ring_frac2 = p["ring_frac2"]
     ring_decay = p["ring_decay"]
     warm_end = WARM_SPAN * p["warm_n"]
@@ -170,14 +173,18 @@ def detect_kernel(y, lowband, tkeo, flags, start, prm, env_buf, sus_buf, mod_sos
         hi = st["hi"]
         sus_n = st["sus_n"]
         sustained = st["sustained"]
+        # ring positions, advanced by one per sample (no division in the loop)
+        pos = start % window
+        pos_short = (start - short) % window
+        spos = start % sus_len
+        seg_left = segment - start % segment
         for i in range(n):
             t = start + i
-            pos = t % window
             v = y[i, c]
             sq = v * v
             esum += sq - env_buf[pos, c]
             # the short envelope: the last ``short`` samples of the same ring
-            esum_short += sq - env_buf[(t - short) % window, c]
+            esum_short += sq - env_buf[pos_short, c]
             env_buf[pos, c] = sq
             if pos == window - 1:
                 # exact re-sums once per window so rounding never accumulates
@@ -189,7 +196,7 @@ def detect_kernel(y, lowband, tkeo, flags, start, prm, env_buf, sus_buf, mod_sos
                     esum_short += env_buf[j, c]
             if filled < window:
                 filled += 1
-            e2 = max(esum, 0.0) / window
+            e2 = max(esum, 0.0) * inv_window
             e = np.sqrt(e2)
             bp = b0 * e + z0
             z0 = b1 * e - a1 * bp + z1
@@ -216,7 +223,7 @@ def detect_kernel(y, lowband, tkeo, flags, start, prm, env_buf, sus_buf, mod_sos
                     hi = e2
                     nupd = 1.0
             else:
-                noise2 = q / qcorr
+                noise2 = q * inv_qcorr
                 ring *= ring_decay
                 if e2 > ring:
                     ring = e2
@@ -224,7 +231,6 @@ def detect_kernel(y, lowband, tkeo, flags, start, prm, env_buf, sus_buf, mod_sos
                 above_off = e2 > max(off2 * noise2, floor2)
                 # sustained activity: the share of active samples in its window
                 act = 1 if flag == 0 and e2 > max(hi, floor2) else 0
-                spos = t % sus_len
                 sus_n += act - sus_buf[spos, c]
                 sus_buf[spos, c] = act
                 if (sustained == 0 and sus_n >= sus_on) or (sustained == 1 and sus_n <= sus_off):
@@ -332,7 +338,9 @@ def detect_kernel(y, lowband, tkeo, flags, start, prm, env_buf, sus_buf, mod_sos
                             lo_n += 1.0
                             step = max(1.0 / lo_n, 4.0 / lo_span)
                             lo_bg *= np.exp(step if lb2 > lo_bg else -step)
-            if (t + 1) % segment == 0:
+            seg_left -= 1
+            if seg_left == 0:
+                seg_left = segment
                 if burst_state == ACTIVE or sustained == 1 or (t - last <= recent_n and nupd > 0):
                     k = _put(rec, k, SEGMENT, c, t, rise, last - (window - 1),
                              peak, ehi, elo, etk, nb, nflag, q, peak_e2,
@@ -340,6 +348,15 @@ def detect_kernel(y, lowband, tkeo, flags, start, prm, env_buf, sus_buf, mod_sos
                 mod_bp2 = 0.0
                 mod_env = 0.0
                 mod_n = 0
+            pos += 1
+            if pos == window:
+                pos = 0
+            pos_short += 1
+            if pos_short == window:
+                pos_short = 0
+            spos += 1
+            if spos == sus_len:
+                spos = 0
         st["esum"] = esum
         st["q"] = q
         st["peak"] = peak

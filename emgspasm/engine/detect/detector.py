@@ -96,6 +96,11 @@ PITCH_BAND_FRACTION = 0.12
 EARLY_CLEAN_FRACTION = 0.25
 
 
+# positions of a record's fields in ``tolist()`` rows
+_KIND, _CH, _T, _MOD_BP2, _MOD_ENV, _MOD_N = (
+    layout.RECORD.names.index(name) for name in ("kind", "ch", "t", "mod_bp2", "mod_env", "mod_n"))
+
+
 class _Channel:
     """Per-channel state of the event rules."""
 
@@ -220,12 +225,32 @@ class Detector:
 
     def _handle_records(self, rows, notices):
         # stream order: by sample, then channel (the sort is stable)
-        for values in rows[np.lexsort((rows["ch"], rows["t"]))].tolist():
-            row = Record._make(values)
-            t = row.t
+        rows = self._needed(rows[np.lexsort((rows["ch"], rows["t"]))])
+        for values in rows.tolist():
+            t = values[_T]
             if self._timers and self._next_due < t:
                 self._fire_timers(t, notices)
-            self._handle(row, notices)
+            if values[_KIND] == layout.SEGMENT:
+                # most segments only add to a confirmed spasm's subtype sums
+                ch = self._channels[values[_CH]]
+                group = ch.group
+                if group is not None and group.confirmed_at is not None and not ch.qrs_start:
+                    group.segments.append((t, values[_MOD_BP2], values[_MOD_ENV],
+                                           values[_MOD_N]))
+                    continue
+            self._handle(Record._make(values), notices)
+
+    def _needed(self, rows):
+        """``rows`` without the segments nothing reads: those of a channel
+        with no group (and no QRS-like start) before its first record that
+        could open one (LONG or END)."""
+        kind, ch = rows["kind"], rows["ch"]
+        idle = np.array([c.group is None and not c.qrs_start for c in self._channels])
+        opens = np.flatnonzero((kind == layout.LONG) | (kind == layout.END))
+        first = np.full(len(self._channels), len(rows))
+        np.minimum.at(first, ch[opens], opens)
+        unread = (kind == layout.SEGMENT) & idle[ch] & (np.arange(len(rows)) < first[ch])
+        return rows[~unread] if unread.any() else rows
 
     def finish(self):
         """End of stream: close open bursts, groups and flagged stretches.
