@@ -8,10 +8,10 @@ from scipy import signal
 
 from emgspasm.engine.detect.groups import SpasmGroup
 from emgspasm.engine.detect.layout import END, Record
-from emgspasm.engine.detect.rules import (Burst, added_lowband, artifact_label, beating,
-                                          burst_features, discharges, in_train,
-                                          looks_artifact,
-                                          on_rhythm, spasm_subtype, trails_artifact)
+from emgspasm.engine.detect.rules import (Burst, added_lowband, artifact_label, beat_locked,
+                                          beating, burst_features, discharges, in_train,
+                                          looks_artifact, on_rhythm, spasm_subtype,
+                                          trails_artifact)
 
 SFREQ = 1000.0
 
@@ -106,6 +106,15 @@ def test_beating():
     assert not beating(beats, 4100, SFREQ)        # two missed: the rhythm is gone
     assert not beating(deque([0, 300, 1500, 1800]), 2000, SFREQ)   # irregular
     assert not beating(deque([0, 800, 1600]), 2000, SFREQ)          # too few beats
+
+
+def test_beat_locked():
+    # S-wave fragments 84 +- 3 ms after their beats, at 1 kHz
+    assert not beat_locked(deque([84, 200]), 85, SFREQ)             # one earlier match
+    assert beat_locked(deque([84, 81, 150, 87]), 85, SFREQ)          # three
+    assert not beat_locked(deque([84, 81, 150, 87]), 120, SFREQ)     # elsewhere in the R-R
+    assert not beat_locked(deque([250, 250, 250]), 250, SFREQ)       # past the beat's tail
+    assert not beat_locked(deque([0, 0, 0]), 0, SFREQ)               # the beat itself
 
 
 def test_in_train():

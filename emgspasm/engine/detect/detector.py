@@ -31,7 +31,10 @@ The rules, per channel:
   discharge riding on a QRS does not make the beat a burst); other brief
   artefacts are pops, long ones motion. A burst under half its size within
   0.2 s after a brief artefact belongs to it (the S wave and ring-down of a
-  QRS).
+  QRS), and outside a spasm so does one of any size that follows its beat at the delay
+  where two of the last eight brief bursts after a beat did (a small S or
+  T wave that crosses the threshold now and then, always at its place in
+  the complex; fasciculations fall at random in the R-R interval).
 * **Fasciculation.** Activity no longer than ``fasc_max_s`` (plus the time
   a band clipped below Nyquist adds to any discharge's ring, see
   :func:`~emgspasm.engine.dsp._design.bandpass_smear_s`: 24 ms at 250 Hz, none
@@ -82,8 +85,9 @@ from . import _kernels, layout
 from .groups import HOLD_S, SpasmGroup
 from .layout import Record
 from .params import fasc_max_s, kernel_params, ring_decay
-from .rules import (POP_MAX_S, artifact_label, beating, burst_features, discharges,
-                    in_train, looks_artifact, on_rhythm, spasm_subtype, trails_artifact)
+from .rules import (ECG_TRAIL_S, ECHO_HISTORY, POP_MAX_S, artifact_label, beat_locked,
+                    beating, burst_features, discharges, in_train, looks_artifact,
+                    on_rhythm, spasm_subtype, trails_artifact)
 
 #: Samples x channels per kernel call (bounds the record buffer).
 BLOCK_SAMPLES = 8192
@@ -116,6 +120,7 @@ class _Channel:
         self.reported = None  # ledger handle of a fasciculation reported mid-burst
         self.qrs_start = False  # the open burst began like a QRS, on the beat
         self.last_artifact_label = ARTIFACT_POP
+        self.echo_delays = deque(maxlen=ECHO_HISTORY)  # brief bursts' delays after beats
         self.sustained = False  # the kernel finds sustained activity
 
 
@@ -402,6 +407,9 @@ class Detector:
             return
         short = not was_long and self._length_s(burst) <= self._fasc_max_s
         label = self._artifact_label(ch, burst, short)
+        delay = burst.onset - ch.last_artifact[0]
+        if short and delay <= ECG_TRAIL_S * self.sfreq and not self._in_group(ch, burst.onset):
+            ch.echo_delays.append(delay)
         if label is not None:
             self._withdraw(c, t, notices)
             in_group = self._in_group(ch, burst.onset)
@@ -579,7 +587,11 @@ class Detector:
                                                            self._hold)
 
     def _trails_artifact(self, ch, burst):
-        return trails_artifact(burst, *ch.last_artifact, self.sfreq)
+        """Part of the brief artefact before it: smaller and soon after, or
+        at the delay where earlier bursts followed their beats."""
+        return trails_artifact(burst, *ch.last_artifact, self.sfreq) or (
+            not self._in_group(ch, burst.onset)
+            and beat_locked(ch.echo_delays, burst.onset - ch.last_artifact[0], self.sfreq))
 
     def _on_rhythm(self, ch, onset):
         return on_rhythm(ch.beat_onsets, onset, self.sfreq)

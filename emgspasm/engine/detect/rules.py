@@ -24,6 +24,12 @@ ECG_RR_TOL = 0.1
 #: peak, belong to it: the S and T waves of a QRS, the ring-down of a pop.
 ECG_TRAIL_S = 0.2
 ECG_TRAIL_PEAK = 0.5
+#: A brief burst that follows a beat at the same delay as at least two of
+#: the last eight brief bursts that followed one (to within the jitter of a
+#: beat's detected onset, about a detection window) is part of the beat: a
+#: small S or T wave that crosses the threshold now and then, always at its
+#: place in the complex. Fasciculations fall at random in the R-R interval.
+ECHO_HISTORY, ECHO_MATCHES, ECHO_TOL_S = 8, 3, 0.006
 #: Artefact bursts shorter than this are pops (or ECG): a QRS lasts 60-120 ms;
 #: longer ones are motion.
 POP_MAX_S = 0.15
@@ -197,6 +203,24 @@ def rhythm_period(beat_onsets, sfreq):
     if max(rr) - min(rr) > ECG_RR_SPREAD * period:
         return None
     return period
+
+
+def beat_locked(delays, delay, sfreq):
+    """Does a brief burst ``delay`` samples after the last beat (or brief
+    artefact) fall where earlier ones after their beats did?
+
+    Parameters
+    ----------
+    delays : iterable of int
+        Delays (samples) of the last brief bursts that followed a beat
+        within ``ECG_TRAIL_S``.
+    delay : int
+    sfreq : float
+    """
+    if not 0 < delay <= ECG_TRAIL_S * sfreq:
+        return False
+    tol = ECHO_TOL_S * sfreq
+    return sum(abs(d - delay) <= tol for d in delays) >= ECHO_MATCHES
 
 
 def on_rhythm(beat_onsets, onset, sfreq):
