@@ -156,10 +156,8 @@ class DetectorConfig:
         A fasciculation needs this much quiet since the last multi-unit burst
         (Mills 2011, surface fasciculation studies: 250 ms).
     train_count : int
-        This many short bursts within ``train_window_s`` are a rhythmic train
-        (clonus), not fasciculations.
-    train_window_s : float
-        Window for ``train_count``.
+        This many short bursts in a row, each within ``merge_gap_s`` of the
+        last, are a rhythmic train (clonus), not fasciculations.
     merge_gap_s : float
         Bursts closer than this belong to one spasm (covers a 3 Hz clonus and
         short dips in a tonic spasm).
@@ -201,8 +199,7 @@ class DetectorConfig:
     fasc_max_s: float = _param(0.03, "longest fasciculation activity (s)")
     doublet_max_s: float = _param(0.025, "second discharge within this = doublet (s)")
     isolation_s: float = _param(0.25, "quiet before a fasciculation (s)")
-    train_count: int = _param(3, "short bursts that make a train")
-    train_window_s: float = _param(1.0, "window for train_count (s)")
+    train_count: int = _param(3, "short bursts in a row (each within merge_gap_s) = a train")
     merge_gap_s: float = _param(0.35, "largest gap inside one spasm (s)")
     confirm_s: float = _param(0.25, "sustained activity that confirms a spasm (s)")
     min_spasm_s: float = _param(0.5, "shortest spasm (s)")
@@ -231,7 +228,6 @@ class DetectorConfig:
         check_number(p + "doublet_max_s", self.doublet_max_s, 0, 0.2)
         check_number(p + "isolation_s", self.isolation_s, 0, 10)
         check_number(p + "train_count", self.train_count, 2, 100, integer=True)
-        check_number(p + "train_window_s", self.train_window_s, 0.1, 10)
         check_number(p + "merge_gap_s", self.merge_gap_s, 0, 10)
         minimum = check_number(p + "min_spasm_s", self.min_spasm_s, 0.05, 600)
         check_number(p + "confirm_s", self.confirm_s, 0.01, minimum)

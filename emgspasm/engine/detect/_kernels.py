@@ -130,6 +130,10 @@ def detect_kernel(y, lowband, tkeo, flags, start, prm, env_buf, sus_buf, mod_sos
     ring_decay = p["ring_decay"]
     warm_end = WARM_SPAN * p["warm_n"]
     lo_span = p["lo_span"]
+    # steps of 1 / n until n reaches lo_span / 4, then of 4 / lo_span
+    lo_settled = lo_span / 4.0
+    lo_up = np.exp(4.0 / lo_span)
+    lo_down = np.exp(-4.0 / lo_span)
     sus_len = p["sus_len"]
     hi_up = p["hi_up"]
     hi_down = p["hi_down"]
@@ -336,8 +340,11 @@ def detect_kernel(y, lowband, tkeo, flags, start, prm, env_buf, sus_buf, mod_sos
                                 lo_n = 1.0
                         else:
                             lo_n += 1.0
-                            step = max(1.0 / lo_n, 4.0 / lo_span)
-                            lo_bg *= np.exp(step if lb2 > lo_bg else -step)
+                            if lo_n < lo_settled:
+                                step = 1.0 / lo_n
+                                lo_bg *= np.exp(step if lb2 > lo_bg else -step)
+                            else:
+                                lo_bg *= lo_up if lb2 > lo_bg else lo_down
             seg_left -= 1
             if seg_left == 0:
                 seg_left = segment
