@@ -89,6 +89,9 @@ from .rules import (ECG_TRAIL_S, ECHO_HISTORY, POP_MAX_S, artifact_label, beat_l
                     beating, burst_features, discharges, in_train, looks_artifact,
                     on_rhythm, spasm_subtype, trails_artifact)
 
+#: Below this many records a chunk's unread segments are kept: dropping
+#: them costs more than handling them.
+NEEDED_MIN_ROWS = 64
 #: Samples x channels per kernel call (bounds the record buffer).
 BLOCK_SAMPLES = 8192
 #: The artefact pitch limit is at most this fraction of the way up the band.
@@ -222,7 +225,8 @@ class Detector:
                     data.tkeo[done:stop], data.flags[done:stop], out.start + done,
                     self._prm, self._env_buf, self._sus_buf, self._mod_sos, self._state,
                     self._rec)
-                self._handle_records(self._rec[:count], notices)
+                if count:
+                    self._handle_records(self._rec[:count], notices)
         self._end = out.start + n
         if self._timers:
             self._fire_timers(self._end, notices)
@@ -249,6 +253,8 @@ class Detector:
         """``rows`` without the segments nothing reads: those of a channel
         with no group (and no QRS-like start) before its first record that
         could open one (LONG or END)."""
+        if len(rows) < NEEDED_MIN_ROWS:
+            return rows  # not worth the sorting out (a live chunk of a few ms)
         kind, ch = rows["kind"], rows["ch"]
         idle = np.array([c.group is None and not c.qrs_start for c in self._channels])
         opens = np.flatnonzero((kind == layout.LONG) | (kind == layout.END))
