@@ -235,7 +235,7 @@ def detect_kernel(y, lowband, tkeo, flags, start, prm, env_buf, sus_buf, mod_sos
                 above_off = e2 > max(off2 * noise2, floor2)
                 # sustained activity: the share of active samples in its window
                 act = 1 if flag == 0 and e2 > max(hi, floor2) else 0
-                sus_n += act - sus_buf[spos, c]
+                sus_n += act - int(sus_buf[spos, c])
                 sus_buf[spos, c] = act
                 if (sustained == 0 and sus_n >= sus_on) or (sustained == 1 and sus_n <= sus_off):
                     sustained = 1 - sustained
