@@ -31,10 +31,11 @@ The rules, per channel:
   discharge riding on a QRS does not make the beat a burst); other brief
   artefacts are pops, long ones motion. A burst under half its size within
   0.2 s after a brief artefact belongs to it (the S wave and ring-down of a
-  QRS), and outside a spasm so does one of any size that follows its beat at the delay
-  where two of the last eight brief bursts after a beat did (a small S or
-  T wave that crosses the threshold now and then, always at its place in
-  the complex; fasciculations fall at random in the R-R interval).
+  QRS), and outside a spasm so does one of any size that follows its beat
+  at the delay where three of the last eight brief bursts after a beat did
+  (a small S or T wave that crosses the threshold now and then, always at
+  its place in the complex; fasciculations fall at random in the R-R
+  interval).
 * **Fasciculation.** Activity no longer than ``fasc_max_s`` (plus the time
   a band clipped below Nyquist adds to any discharge's ring, see
   :func:`~emgspasm.engine.dsp._design.bandpass_smear_s`: 24 ms at 250 Hz, none
@@ -59,7 +60,7 @@ The rules, per channel:
   (``burst_start``) when its first burst outlasts a fasciculation,
   confirmed (``spasm_start``) once it has been active for ``confirm_s``, and
   closed ``merge_gap_s`` after its last activity; while the kernel finds
-  sustained activity on the channel (half of the last 250 ms above the 95th
+  sustained activity on the channel (half of the last 0.5 s above the 95th
   percentile of the quiet envelope), the group is held: gaps up to
   ``HOLD_S`` (2 s) between its bursts are allowed, and the sustained stretch
   counts as its activity (not while a regular ECG rhythm shows on the
