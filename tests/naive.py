@@ -279,7 +279,7 @@ def burst_records(y, lowband, tkeo, flags, p, mod_sos):
                 noise_q *= np.exp(step)
                 if sustained and not busy:
                     rate *= p["active_rate"]
-                hi *= np.exp(rate * p["hi_up"] if e2[t] > hi else -rate * p["hi_down"])
+                hi *= np.exp(rate * p["hi_up"] if e2[t] > hi else -rate)
                 nupd += 1.0
                 if not busy:  # the 2-20 Hz background: median of its square
                     lb2 = lowband[t] ** 2

@@ -136,7 +136,6 @@ def detect_kernel(y, lowband, tkeo, flags, start, prm, env_buf, sus_buf, mod_sos
     lo_down = np.exp(-4.0 / lo_span)
     sus_len = p["sus_len"]
     hi_up = p["hi_up"]
-    hi_down = p["hi_down"]
     sus_on = p["sus_on"]
     sus_off = p["sus_off"]
     b0, b1, b2 = mod_sos[0, 0], mod_sos[0, 1], mod_sos[0, 2]
@@ -306,23 +305,23 @@ def detect_kernel(y, lowband, tkeo, flags, start, prm, env_buf, sus_buf, mod_sos
                             rise = -1
                 if flag == 0:
                     busy = burst_state == ACTIVE or rise >= 0
+                    # the percentile tracker also slows during sustained activity
+                    slow_hi = busy or sustained == 1
                     above = e2 > q
                     above_hi = e2 > hi
                     if nupd < warm_end:
                         rate = p["eta_up"] * (1.0 + p["warm_gain"] * np.exp(
                             -nupd / p["warm_n"]))
-                        if busy:
-                            rate *= p["active_rate"]
-                        step = np.exp(rate if above else -rate * p["down_ratio"])
-                        if sustained == 1 and not busy:
-                            rate *= p["active_rate"]
-                        hstep = np.exp(rate * hi_up if above_hi else -rate * hi_down)
-                    elif busy:
-                        step = p["up_active"] if above else p["down_active"]
-                        hstep = p["hi_up_active"] if above_hi else p["hi_down_active"]
+                        q_rate = rate * p["active_rate"] if busy else rate
+                        step = np.exp(q_rate if above else -q_rate * p["down_ratio"])
+                        hi_rate = rate * p["active_rate"] if slow_hi else rate
+                        hstep = np.exp(hi_rate * hi_up if above_hi else -hi_rate)
                     else:
-                        step = p["up_idle"] if above else p["down_idle"]
-                        if sustained == 1:
+                        if busy:
+                            step = p["up_active"] if above else p["down_active"]
+                        else:
+                            step = p["up_idle"] if above else p["down_idle"]
+                        if slow_hi:
                             hstep = p["hi_up_active"] if above_hi else p["hi_down_active"]
                         else:
                             hstep = p["hi_up_idle"] if above_hi else p["hi_down_idle"]

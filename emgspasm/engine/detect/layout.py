@@ -45,8 +45,8 @@ PARAMS = np.dtype([
     ("short", "i8"),          # samples of the short envelope that ends a strong discharge
     ("lo_span", "f8"),        # the 2-20 Hz background tracker's time constant (samples)
     ("sus_len", "i8"),        # sustained-activity window (samples)
-    ("hi_up", "f8"),          # the 95th-percentile tracker's steps, relative to the
-    ("hi_down", "f8"),        # noise tracker's rate (up when above, down when below)
+    ("hi_up", "f8"),          # the 95th-percentile tracker's step up (when above), relative
+                              # to the noise tracker's rate, its step down
     ("hi_up_idle", "f8"), ("hi_down_idle", "f8"),      # its multiplicative steps once warm
     ("hi_up_active", "f8"), ("hi_down_active", "f8"),
     ("sus_on", "i8"),         # active samples in the window that begin sustained activity

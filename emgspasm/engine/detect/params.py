@@ -94,13 +94,12 @@ def kernel_params(sfreq, config, band_hz):
     length = max(4, round(SUSTAIN_S * sfreq))
     p["sus_len"] = length
     # the percentile settles where up x P(above) = down x P(below); it falls
-    # at the noise tracker's rate
-    p["hi_down"] = 1.0
+    # at the noise tracker's rate, and rises this many times faster
     p["hi_up"] = (1.0 - SUSTAIN_FALSE_P) / SUSTAIN_FALSE_P
     p["hi_up_idle"] = np.exp(up * p["hi_up"])
-    p["hi_down_idle"] = np.exp(-up * p["hi_down"])
+    p["hi_down_idle"] = np.exp(-up)
     p["hi_up_active"] = np.exp(up * ACTIVE_RATE * p["hi_up"])
-    p["hi_down_active"] = np.exp(-up * ACTIVE_RATE * p["hi_down"])
+    p["hi_down_active"] = np.exp(-up * ACTIVE_RATE)
     p["sus_on"] = round(SUSTAIN_ON_SHARE * length)
     p["sus_off"] = round(SUSTAIN_OFF_SHARE * length)
     return prm
