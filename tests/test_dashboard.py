@@ -222,7 +222,7 @@ def test_feed_folds_what_the_engine_refines_and_withdraws():
     # a real engine over a simulated session that reports, refines and
     # withdraws fasciculations
     sim = simulate(duration_s=4, n_channels=2, sfreq=1000.0, spasms_per_min=12,
-                   fasciculations_per_min=60, seed=9)
+                   fasciculations_per_min=60, seed=21)
     engine = Engine(sim.sfreq, sim.ch_names)
     notices = []
     for start in range(0, sim.data.shape[1], 100):
@@ -239,6 +239,8 @@ def test_feed_folds_what_the_engine_refines_and_withdraws():
     assert len(rows) == len(standing)
     assert not any("provisional" in r["text"] or "withdrawn" in r["text"] for r in rows)
     for ev in updated:  # shown as refined, in the place of the first report
+        if (ev.channel, ev.onset, ev.label) in gone:
+            continue  # refined, then withdrawn
         assert sum(r["text"].startswith(f"fasciculation {ev.subtype}, "
                                         f"{ev.duration * 1000:.0f} ms") for r in rows) >= 1
     greyed = feed_rows(notices, provisional=True)

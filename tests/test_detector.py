@@ -274,3 +274,53 @@ def test_ring_down_follows_the_auto_notch_decision(rng):
         for a, b in splits:
             notices += engine.process(x[None, a:b]).notices
         assert notices + engine.finish() == whole
+
+
+@pytest.mark.parametrize("lead_s, taken_in", [(0.25, True), (1.0, False)])
+def test_a_contraction_takes_in_the_discharge_that_preceded_it(rng, lead_s, taken_in):
+    # a clean discharge, then lead_s later a 700 ms contraction: within
+    # merge_gap_s (0.35 s) the discharge was its first unit, so the
+    # fasciculation reported for it is withdrawn and the spasm starts there;
+    # a second earlier it stands (the negative control)
+    x = discharges(rng, (2.0,), seconds=5)
+    n = int(0.7 * SFREQ)
+    sos = signal.butter(4, [60, 200], "bandpass", fs=SFREQ, output="sos")
+    interference = signal.sosfilt(sos, rng.standard_normal(n + 500))[500:]
+    j0 = int((2.0 + lead_s) * SFREQ)
+    x[j0:j0 + n] += interference / np.std(interference) * 150e-6
+    events, notices = run(x[None], SFREQ, ["EMG1"])
+    (spasm,) = [e for e in events if e.label == "spasm"]
+    reported = [n for n in notices if n.kind == "event" and n.event.label == "fasciculation"]
+    assert len(reported) == 1
+    if taken_in:
+        assert labels(events) == ["spasm"]
+        assert abs(spasm.onset - 2.0) < 0.01
+        retract = next(n for n in notices if n.kind == "event_retract")
+        assert retract.event == reported[0].event
+        assert retract.at > reported[0].at
+    else:
+        assert labels(events) == ["fasciculation", "spasm"]
+        assert abs(spasm.onset - 3.0) < 0.02
+        assert not any(n.kind == "event_retract" for n in notices)
+
+
+def test_a_strong_potential_ringing_past_the_length_limit_is_one_discharge(rng):
+    # a wide potential 50 times the noise: the band-pass rings above the off
+    # threshold for some 60 ms, past fasc_max_s and min_burst_s, with the
+    # energy of one discharge; its early report stands and the provisional
+    # burst it opened is cancelled
+    x = quiet(rng, 4)
+    wave = _muscle.muap(SFREQ, 4e-3, 0.3) * 300e-6
+    i0 = int(2.0 * SFREQ)
+    x[i0:i0 + len(wave)] += wave
+    events, notices = run(x[None], SFREQ, ["EMG1"])
+    assert labels(events) == ["fasciculation"]
+    assert events[0].detected_at - events[0].onset < 0.03
+    assert [n.kind for n in notices] == ["event", "burst_start", "burst_cancel"]
+    # the same energy spread over 60 ms of interference is a burst
+    y = quiet(rng, 4)
+    n = int(0.06 * SFREQ)
+    sos = signal.butter(4, [60, 200], "bandpass", fs=SFREQ, output="sos")
+    noise = signal.sosfilt(sos, rng.standard_normal(n + 500))[500:]
+    y[i0:i0 + n] += noise / np.max(np.abs(noise)) * 300e-6
+    assert labels(run(y[None], SFREQ, ["EMG1"])[0]) == ["burst"]

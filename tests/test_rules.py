@@ -6,8 +6,10 @@ import numpy as np
 import pytest
 from scipy import signal
 
+from emgspasm.engine.config import Config
 from emgspasm.engine.detect.groups import SpasmGroup
 from emgspasm.engine.detect.layout import END, Record
+from emgspasm.engine.detect.params import tail_excess
 from emgspasm.engine.detect.rules import (Burst, added_lowband, artifact_label, beat_locked,
                                           beating, burst_features, discharges, in_train,
                                           looks_artifact, on_rhythm, spasm_subtype,
@@ -87,6 +89,19 @@ def test_trails_artifact():
     assert trails_artifact(after, 1000, 300e-6, SFREQ)
     assert not trails_artifact(after, 1000, 150e-6, SFREQ)     # not smaller enough
     assert not trails_artifact(burst(onset=1250, peak=100e-6), 1000, 300e-6, SFREQ)
+    # within a QRS's length, anything no larger than the beat is the rest of it
+    inside = burst(onset=1090, peak=140e-6)
+    assert trails_artifact(inside, 1000, 150e-6, SFREQ)
+    assert not trails_artifact(inside, 1000, 130e-6, SFREQ)    # larger than the beat
+
+
+def test_tail_excess_grows_with_the_peak():
+    # the band-pass's ring keeps a stronger discharge above the off threshold
+    # longer: nothing extra at the on threshold, some 20 ms at 50x the noise
+    log_snr, excess = tail_excess(2000.0, Config())
+    assert excess[0] == 0.0 and np.all(np.diff(excess) >= 0)
+    assert 0.015 < np.interp(np.log(50.0), log_snr, excess) < 0.03
+    assert np.interp(np.log(100.0), log_snr, excess) > 0.035
 
 
 def test_on_rhythm():

@@ -147,7 +147,9 @@ class DetectorConfig:
     noise_adapt_s : float
         Time constant of the noise-floor tracker. Bursts freeze it.
     fasc_max_s : float
-        Longest activity that can still be one motor-unit discharge.
+        Longest activity that can still be one motor-unit discharge, before
+        a strong one's ring and tail (see ``Detector``): past it, a burst is
+        announced as multi-unit activity.
     doublet_max_s : float
         A second discharge starting this soon after a fasciculation's onset
         makes it a doublet (intra-doublet intervals are 5-15 ms, Mills 2010)

@@ -20,10 +20,11 @@ its envelope), and that echo is the chain's, not the muscle's.
 
 Sustained activity: a weak contraction keeps the envelope a little above
 the noise most of the time without crossing the on threshold for long; a
-sample is active when the envelope exceeds the 95th percentile of the
-envelope's mean square over quiet samples (tracked like the noise floor,
-and above the chain's ring-down too), and activity is sustained from when
-half of the last 0.5 s is active until a quarter or less is. The
+sample is active when the envelope exceeds a high percentile (the 85th,
+``params.SUSTAIN_FALSE_P``) of the envelope's mean square over quiet
+samples (tracked like the noise floor, and above the chain's ring-down
+too), and activity is sustained from when a set share of the last 0.5 s
+is active until a lower share or less is. The
 percentile tracker slows down during sustained activity as during bursts
 (the noise tracker only during bursts).
 

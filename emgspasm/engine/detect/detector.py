@@ -31,7 +31,9 @@ The rules, per channel:
   discharge riding on a QRS does not make the beat a burst); other brief
   artefacts are pops, long ones motion. A burst under half its size within
   0.2 s after a brief artefact belongs to it (the S wave and ring-down of a
-  QRS), and outside a spasm so does one of any size that follows its beat
+  QRS), as does one no larger than the artefact within a QRS's length
+  (120 ms) of its onset, and outside a spasm so does one of any size that
+  follows its beat
   at the delay where three of the last eight brief bursts after a beat did
   (a small S or T wave that crosses the threshold now and then, always at
   its place in the complex; fasciculations fall at random in the R-R
@@ -49,18 +51,28 @@ The rules, per channel:
   stands (if it ended within a window of where the report said) or is
   refined (``event_update``, e.g. a second discharge made it a doublet);
   grown into anything else, it is withdrawn (``event_retract``;
-  ``emgspasm evaluate`` counts them). A second clean
+  ``emgspasm evaluate`` counts them). A burst that outgrows ``fasc_max_s``
+  with no more energy than a doublet's (two detection windows at its peak)
+  is still one discharge when it ends before ``min_burst_s`` or within the
+  band-pass's ring of its peak (:func:`~emgspasm.engine.detect.params.tail_excess`:
+  a potential 50 times the noise rings above the off threshold some 20 ms
+  longer than one at the on threshold); the provisional burst it opened is
+  cancelled and its report stands. A second clean
   discharge within ``doublet_max_s`` of its onset, as a burst of its own,
   also turns the reported fasciculation into a doublet.
 * **Spasm (the merge rule).** Every other muscle burst joins the channel's
   open *group* if it starts within ``merge_gap_s`` of the group's last
   activity, else it opens a new group (time hidden by an artefact inside the
   group, a QRS, a pop or a flagged stretch, does not count towards that
-  gap). A group is announced provisionally
+  gap). Once a group is a spasm on its own activity (confirmed, or closed
+  as one), fasciculations reported within ``merge_gap_s`` before its first
+  activity (or before one taken in) were its first discharges: a
+  contraction recruits its smallest units first. They are withdrawn and
+  the spasm starts at the first of them. A group is announced provisionally
   (``burst_start``) when its first burst outlasts a fasciculation,
   confirmed (``spasm_start``) once it has been active for ``confirm_s``, and
   closed ``merge_gap_s`` after its last activity; while the kernel finds
-  sustained activity on the channel (half of the last 0.5 s above the 95th
+  sustained activity on the channel (45 % of the last 0.5 s above the 85th
   percentile of the quiet envelope), the group is held: gaps up to
   ``HOLD_S`` (2 s) between its bursts are allowed, and the sustained stretch
   counts as its activity (not while a regular ECG rhythm shows on the
@@ -85,7 +97,7 @@ from ..vocabulary import (ARTIFACT_ECG, ARTIFACT_POP, BAD_PREFIX,
 from . import _kernels, layout
 from .groups import HOLD_S, SpasmGroup
 from .layout import Record
-from .params import fasc_max_s, kernel_params, ring_decay
+from .params import fasc_max_s, kernel_params, ring_decay, tail_excess
 from .rules import (ECG_TRAIL_S, ECHO_HISTORY, POP_MAX_S, artifact_label, beat_locked,
                     beating, burst_features, discharges, in_train, looks_artifact,
                     on_rhythm, spasm_subtype, trails_artifact)
@@ -102,6 +114,14 @@ PITCH_BAND_FRACTION = 0.12
 #: surface MUAP has almost nothing there; a QRS residue or the first lobe of
 #: a pop has some). Doubtful ones wait for the end of the burst.
 EARLY_CLEAN_FRACTION = 0.25
+#: Fasciculations remembered per channel, to be taken into a group that opens
+#: right after them: more than a ramp's first discharges within a few
+#: ``merge_gap_s`` of each other.
+PRECURSORS = 8
+#: A burst that outgrew a fasciculation holds one discharge and its tail
+#: while its energy is at most that of two envelope windows at its peak
+#: (a doublet's; see :func:`~emgspasm.engine.detect.rules.discharges`).
+TAIL_ENERGY = 2.0
 
 
 # positions of a record's fields in ``tolist()`` rows
@@ -125,6 +145,7 @@ class _Channel:
         self.qrs_start = False  # the open burst began like a QRS, on the beat
         self.last_artifact_label = ARTIFACT_POP
         self.echo_delays = deque(maxlen=ECHO_HISTORY)  # brief bursts' delays after beats
+        self.fascs = deque(maxlen=PRECURSORS)  # ledger handles of recent fasciculations
         self.sustained = False  # the kernel finds sustained activity
 
 
@@ -161,10 +182,12 @@ class Detector:
         self._p = self._prm[0]
         self._window = int(self._p["window"])
         self._fasc_max_s = fasc_max_s(self.sfreq, config)
+        self._tail = tail_excess(self.sfreq, config)
         # a report made on the short envelope stands if the whole burst ends
         # within one detection window of where it said
         self._settle_s = self._window / self.sfreq
         self._hold = round(HOLD_S * self.sfreq)
+        self._min_burst = round(config.detector.min_burst_s * self.sfreq)
         fs = self.sfreq
         self._mod_sos = signal.butter(1, [3.0, 8.0], btype="bandpass", fs=fs,
                                       output="sos")
@@ -308,8 +331,9 @@ class Detector:
             ch.burst_long = False
             ch.qrs_start = False
         elif kind == layout.LONG:
+            # a fasciculation reported mid-burst stands until the burst
+            # outgrows a discharge's tail (``min_burst_s``, see _segment)
             ch.burst_long = True
-            self._withdraw(c, row.t, notices)
             burst = self._features(row)
             in_group = self._in_group(ch, burst.onset)
             # its first fasciculation-length looks like a QRS and falls on the
@@ -334,7 +358,7 @@ class Detector:
 
     def _announce(self, c, row, notices):
         """Muscle activity has outgrown a fasciculation: join or open a group."""
-        group = self._group_for(c, row.onset, notices)
+        group = self._group_for(c, row.onset, row.t, notices)
         if not group.announced:
             group.announced = True
             notices.append(Notice("burst_start", self.ch_names[c],
@@ -343,6 +367,10 @@ class Detector:
     def _segment(self, c, row, notices):
         ch = self._channels[c]
         t = row.t
+        if ch.reported is not None and row.offset - row.onset + 1 >= self._min_burst:
+            burst = self._features(row)
+            if self._length_s(burst) > self._discharge_max_s(burst.snr):
+                self._withdraw(c, t, notices)
         if (ch.qrs_start and row.active == 1
                 and t - row.onset + 1 > POP_MAX_S * self.sfreq):
             # too long for a beat after all: muscle that began on one
@@ -359,8 +387,9 @@ class Detector:
                 and t - group.onset + 1 >= d.confirm_s * self.sfreq
                 and not self._looks_artifact(self._features(row), in_group=True)):
             group.confirmed_at = t
+            self._take_in_precursors(c, group, t, notices)
             notices.append(Notice("spasm_start", self.ch_names[c], self._sec(t),
-                                  self._sec(group.onset)))
+                                  self._sec(group.reported_onset)))
 
     def _sustain(self, c, row):
         """Sustained activity began (hold the open group) or ended (it went
@@ -400,6 +429,7 @@ class Detector:
             return
         ch.reported = self._emit_event(c, burst, FASCICULATION, self._discharges(row),
                                        row.t, notices)
+        ch.fascs.append(ch.reported)
 
     def _end_burst(self, c, row, notices):
         ch = self._channels[c]
@@ -413,6 +443,10 @@ class Detector:
             self._drop_from_group(c, t, notices)
             return
         short = not was_long and self._length_s(burst) <= self._fasc_max_s
+        tail = was_long and self._opened_only_by(ch, burst) and self._one_discharge(row, burst)
+        if tail:
+            self._drop_from_group(c, t, notices)
+            short = True
         label = self._artifact_label(ch, burst, short)
         delay = burst.onset - ch.last_artifact[0]
         if short and delay <= ECG_TRAIL_S * self.sfreq and not self._in_group(ch, burst.onset):
@@ -443,13 +477,15 @@ class Detector:
                 subtype = self._discharges(row)
                 if ch.reported is None:
                     index = self._emit_event(c, burst, FASCICULATION, subtype, t, notices)
+                    ch.fascs.append(index)
                 else:
                     index, ch.reported = ch.reported, None
-                    self._refine(index, burst, subtype, t, notices)
+                    if not tail:  # a tail adds no discharge: the report stands
+                        self._refine(index, burst, subtype, t, notices)
                 ch.last_fasc = (index, burst.onset)
                 return
         self._withdraw(c, t, notices)
-        group = self._group_for(c, burst.onset, notices)
+        group = self._group_for(c, burst.onset, t, notices)
         group.add(burst)
         self._arm(c)
 
@@ -469,6 +505,27 @@ class Detector:
         """A second discharge soon after the fasciculation just reported."""
         return ch.last_fasc is not None and (
             burst.onset - ch.last_fasc[1] <= self.config.detector.doublet_max_s * self.sfreq)
+
+    def _one_discharge(self, row, burst):
+        """Did a burst outgrow a fasciculation by its tail alone?
+
+        Its energy is that of a doublet at most, and it ended too soon to be
+        a multi-unit burst or within the band-pass's ring of its peak (a
+        potential 50 times the noise rings above the off threshold for some
+        20 ms more than one at the on threshold).
+        """
+        if row.ehi > TAIL_ENERGY * row.peak_e2 * self._window:
+            return False
+        return (burst.offset - burst.onset + 1 < self._min_burst
+                or self._length_s(burst) <= self._discharge_max_s(burst.snr))
+
+    def _discharge_max_s(self, snr):
+        """Longest activity of one discharge of this peak SNR."""
+        return self._fasc_max_s + float(np.interp(np.log(max(snr, 1e-12)), *self._tail))
+
+    def _opened_only_by(self, ch, burst):
+        """The open group holds nothing but this burst."""
+        return ch.group is not None and not ch.group.bursts and ch.group.onset == burst.onset
 
     def _isolated(self, ch, burst):
         return ch.group is None and (burst.onset - ch.last_muscle_offset
@@ -514,7 +571,7 @@ class Detector:
         else:
             self._arm(c)
 
-    def _group_for(self, c, onset, notices):
+    def _group_for(self, c, onset, t, notices):
         ch = self._channels[c]
         group = ch.group
         if self._in_group(ch, onset):
@@ -524,6 +581,38 @@ class Detector:
             self._close_group(c, onset, notices)
         ch.group = SpasmGroup(onset, onset, held=ch.sustained)
         return ch.group
+
+    def _take_in_precursors(self, c, group, t, notices):
+        """Fasciculations reported just before a spasm began were its first
+        discharges: withdraw them and start the spasm at the first.
+
+        A contraction recruits its smallest units first (the size principle),
+        so its first tens to hundreds of ms can be single discharges. One
+        reported within ``merge_gap_s`` of the group's first activity (or of
+        an earlier one taken in) would have joined the group had it come
+        after; so it does before. This is done once the group is a spasm
+        (confirmed, or closed as one) on its own activity: a blip after a
+        discharge is not a contraction. The report of a burst still open,
+        if any, is not a precursor: that burst's end settles it.
+        """
+        ch = self._channels[c]
+        for handle in reversed(list(ch.fascs)):
+            event = self._ledger[handle]
+            if handle == ch.reported or event is None:
+                continue
+            onset = round(event.onset * self.sfreq)
+            offset = onset + round(event.duration * self.sfreq) - 1
+            if offset < group.reported_onset - self._p["recent"]:
+                break
+            ch.fascs.remove(handle)
+            self._ledger.withdraw(handle)
+            notices.append(Notice("event_retract", event.channel, self._sec(t),
+                                  event.onset, event))
+            group.lead_onset = onset
+            group.peak = max(group.peak, event.peak_uv * 1e-6)
+            group.snr = max(group.snr, event.snr)
+            if ch.last_fasc is not None and ch.last_fasc[0] == handle:
+                ch.last_fasc = None
 
     @property
     def _next_due(self):
@@ -543,13 +632,17 @@ class Detector:
             return
         d = self.config.detector
         name = self.ch_names[c]
-        duration = group.duration_s(self.sfreq)
         if group.bursts:
             ch.last_muscle_offset = max(ch.last_muscle_offset, group.last_offset)
         label = group.closing_label(self.sfreq, d.min_spasm_s, d.min_burst_s)
+        duration = group.duration_s(self.sfreq)
         if label == SPASM:
+            if group.confirmed_at is None:
+                self._take_in_precursors(c, group, t, notices)
+            onset = group.reported_onset
+            duration = (group.last_offset - onset + 1) / self.sfreq
             at = group.confirmed_at if group.confirmed_at is not None else t
-            ev = Event(self._sec(group.onset), duration, SPASM, name,
+            ev = Event(self._sec(onset), duration, SPASM, name,
                        self._subtype(group), group.peak * 1e6,
                        confidence_from_snr(group.snr, d.on_snr), self._sec(at),
                        group.snr)

@@ -51,6 +51,11 @@ class SpasmGroup:
     held : bool
         Sustained activity is going on: the group allows gaps up to its
         ``hold_gap``.
+    lead_onset : int or None
+        First sample of the discharges that led into the spasm (see
+        :meth:`~emgspasm.engine.detect.detector.Detector._take_in_precursors`);
+        the spasm is reported from there, but judged (length, subtype
+        windows) on its own activity.
     """
 
     onset: int
@@ -63,6 +68,7 @@ class SpasmGroup:
     segments: list = field(default_factory=list)
     masked: int = 0
     held: bool = False
+    lead_onset: int | None = None
 
     def continues(self, onset, max_gap, hold_gap):
         """Does activity starting at ``onset`` belong to this group?"""
@@ -94,6 +100,12 @@ class SpasmGroup:
     def duration_s(self, sfreq):
         """Seconds from the first to the last active sample, both included."""
         return (self.last_offset - self.onset + 1) / sfreq
+
+    @property
+    def reported_onset(self):
+        """Where the reported spasm starts: at the discharges that led into
+        it, if any."""
+        return self.onset if self.lead_onset is None else self.lead_onset
 
     def closing_label(self, sfreq, min_spasm_s, min_burst_s):
         """``"spasm"`` if it lasted ``min_spasm_s``, ``"burst"`` (a myoclonic-like

@@ -45,7 +45,7 @@ PARAMS = np.dtype([
     ("short", "i8"),          # samples of the short envelope that ends a strong discharge
     ("lo_span", "f8"),        # the 2-20 Hz background tracker's time constant (samples)
     ("sus_len", "i8"),        # sustained-activity window (samples)
-    ("hi_up", "f8"),          # the 95th-percentile tracker's step up (when above), relative
+    ("hi_up", "f8"),          # the high-percentile tracker's step up (when above), relative
                               # to the noise tracker's rate, its step down
     ("hi_up_idle", "f8"), ("hi_down_idle", "f8"),      # its multiplicative steps once warm
     ("hi_up_active", "f8"), ("hi_down_active", "f8"),
@@ -83,7 +83,7 @@ STATE = np.dtype([
     ("lo_bg", "f8"),          # 2-20 Hz background: median of its square over quiet samples
     ("lo_n", "f8"),           # quiet samples tracked so far (0: not seeded)
     ("lo_ref", "f8"),         # lo_bg when the open burst began
-    ("hi", "f8"),             # 95th percentile of the envelope's mean square, quiet samples
+    ("hi", "f8"),             # 85th percentile of the envelope's mean square, quiet samples
     ("sus_n", "i8"),          # active samples in the sustained-activity window
     ("sustained", "i8"),      # 1 while sustained activity lasts
 ])

@@ -37,14 +37,23 @@ LOWBAND_BACKGROUND_S = 2.0
 #: so a QRS complex (80-120 ms, and its shoulders) covers at most a third.
 SUSTAIN_S = 0.5
 #: A sample is active when the envelope exceeds what the channel's own
-#: background exceeds this rarely: a percentile tracked on its quiet
+#: background exceeds this often: a percentile tracked on its quiet
 #: samples, so coloured noise, mains residue and ECG tails set it, not a
 #: chi-square model of white noise...
-SUSTAIN_FALSE_P = 0.05
-#: ... and activity is sustained once half the window is active
-#: (background: 5 %; an isolated discharge covers a few 8 ms windows), and
-#: ends when a quarter or less is (so a QRS inside does not end it).
-SUSTAIN_ON_SHARE, SUSTAIN_OFF_SHARE = 0.5, 0.25
+SUSTAIN_FALSE_P = 0.15
+#: ... and activity is sustained once 45 % of the window is active, and ends
+#: when 30 % or less is. The background's share is 15 %, give or take 4.6 %
+#: (some 60 independent 8 ms windows in 0.5 s), so 45 % is 6.5 of its
+#: standard deviations above it; a QRS complex with its shoulders (a third
+#: of the window at most) over the background makes 0.33 + 0.67 x 0.15 = 43 %,
+#: still short. A weak contraction whose few units cross the envelope's 85th
+#: percentile only while they discharge is found; at the 95th percentile
+#: and half the window it was not, and such spasms were split.
+SUSTAIN_ON_SHARE, SUSTAIN_OFF_SHARE = 0.45, 0.3
+#: Peak SNRs in the table of :func:`tail_excess` (log-spaced; the ring's
+#: extent is a step function of the SNR at one-sample steps).
+TAIL_TABLE = 64
+
 
 def kernel_params(sfreq, config, band_hz):
     """The :data:`~emgspasm.engine.detect.layout.PARAMS` row for a stream.
@@ -113,6 +122,29 @@ def fasc_max_s(sfreq, config):
     return d.fasc_max_s + _design.bandpass_smear_s(
         sfreq, filt.bandpass_low_hz, filt.bandpass_high_hz, filt.bandpass_order,
         d.window_s, d.ring_fraction)
+
+
+def tail_excess(sfreq, config):
+    """How much longer than a just-detected discharge a stronger one stays
+    above the off threshold, by the band-pass's ring alone.
+
+    A discharge whose envelope peaks at ``snr`` times the noise stays above
+    the off threshold while the ring is above ``off_snr / snr`` of its peak
+    (:func:`~emgspasm.engine.dsp._design.ring_extent_s`); one at the on
+    threshold, while it is above ``off_snr / on_snr``.
+
+    Returns
+    -------
+    log_snr, excess_s : ndarray
+        A table over peak SNRs from the on threshold to 1000, for
+        ``np.interp`` in ``log(snr)``.
+    """
+    d, filt = config.detector, config.filters
+    snr = np.geomspace(d.on_snr, max(1000.0, 2 * d.on_snr), TAIL_TABLE)
+    extent = _design.ring_extent_s(
+        sfreq, filt.bandpass_low_hz, filt.bandpass_high_hz, filt.bandpass_order,
+        d.window_s, np.minimum(1.0, d.off_snr / snr))
+    return np.log(snr), np.maximum(0.0, extent - extent[0])
 
 
 def ring_decay(ring_time_s, sfreq):

@@ -24,7 +24,13 @@ ECG_RR_TOL = 0.1
 #: peak, belong to it: the S and T waves of a QRS, the ring-down of a pop.
 ECG_TRAIL_S = 0.2
 ECG_TRAIL_PEAK = 0.5
-#: A brief burst that follows a beat at the same delay as at least two of
+#: Within the longest QRS complex (120 ms) of a beat's detected onset, a
+#: burst no larger than the beat is the rest of the complex: the detected
+#: beat can be its first lobes only, when the envelope dips between them
+#: (in the ``measured`` family's quiet wear most false fasciculations came
+#: 55-95 ms after their beat at 0.5-0.8 of its peak).
+QRS_MAX_S = 0.12
+#: A brief burst that follows a beat at the same delay as at least three of
 #: the last eight brief bursts that followed one (to within the jitter of a
 #: beat's detected onset, about a detection window) is part of the beat: a
 #: small S or T wave that crosses the threshold now and then, always at its
@@ -185,8 +191,12 @@ def artifact_label(burst, sfreq, *, looks, short, dirty, trailing, beat, qrs_sta
 
 
 def trails_artifact(burst, artifact_onset, artifact_peak, sfreq):
-    """A smaller burst right after a brief artefact is part of it."""
-    return (burst.onset - artifact_onset <= ECG_TRAIL_S * sfreq
+    """A smaller burst right after a brief artefact is part of it: within a
+    QRS's length one no larger, within ``ECG_TRAIL_S`` one under half its size."""
+    delay = burst.onset - artifact_onset
+    if delay <= QRS_MAX_S * sfreq and burst.peak <= artifact_peak:
+        return True
+    return (delay <= ECG_TRAIL_S * sfreq
             and burst.peak <= ECG_TRAIL_PEAK * artifact_peak)
 
 

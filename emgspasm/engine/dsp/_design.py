@@ -39,14 +39,39 @@ def bandpass_sos(sfreq, low_hz, high_hz, order):
     return sos, high_used
 
 
+def ring_extent_s(sfreq, low_hz, high_hz, order, window_s, fractions):
+    """How long the band-pass turns an impulse into activity.
+
+    The moving RMS (``window_s``) of the band-pass's impulse response, less
+    the window's own length, stays above each of ``fractions`` of its peak
+    for this long: how long a discharge whose detection envelope peaks at
+    ``1 / fraction`` times a threshold stays above it by the ring alone.
+
+    Returns
+    -------
+    extent_s : ndarray
+        One duration (s) per fraction.
+    """
+    sos, _ = bandpass_sos(sfreq, low_hz, high_hz, order)
+    n = int(sfreq)  # one second holds the ring of any band edge >= 1 Hz
+    impulse = np.zeros(n)
+    impulse[0] = 1.0
+    window = max(1, round(window_s * sfreq))
+    env = np.convolve(signal.sosfilt(sos, impulse) ** 2, np.ones(window))[:n]
+    extents = []
+    for fraction in np.atleast_1d(fractions):
+        above = np.flatnonzero(env >= fraction ** 2 * env.max())
+        extents.append((above[-1] - above[0] + 1 - (window - 1)) / sfreq)
+    return np.array(extents)
+
+
 def bandpass_smear_s(sfreq, low_hz, high_hz, order, window_s, fraction):
     """How long the band-pass smears a discharge beyond what a full band would.
 
     A band clipped below Nyquist (a 250 Hz sensor passes 20-112 Hz) turns a
-    brief discharge into a longer ring. This measures how long the moving
-    RMS (``window_s``) of the band-pass's impulse response stays above
-    ``fraction`` of its peak, at ``sfreq`` and at a rate four times
-    ``high_hz`` (where nothing is clipped), and returns the difference.
+    brief discharge into a longer ring. This compares :func:`ring_extent_s`
+    at ``fraction`` of the peak at ``sfreq`` and at a rate four times
+    ``high_hz`` (where nothing is clipped).
 
     Returns
     -------
@@ -54,14 +79,7 @@ def bandpass_smear_s(sfreq, low_hz, high_hz, order, window_s, fraction):
         Extra duration (s), 0 when the band is not clipped.
     """
     def extent(rate):
-        sos, _ = bandpass_sos(rate, low_hz, high_hz, order)
-        n = int(rate)  # one second holds the ring of any band edge >= 1 Hz
-        impulse = np.zeros(n)
-        impulse[0] = 1.0
-        window = max(1, round(window_s * rate))
-        env = np.convolve(signal.sosfilt(sos, impulse) ** 2, np.ones(window))[:n]
-        above = np.flatnonzero(env >= fraction ** 2 * env.max())
-        return (above[-1] - above[0] + 1 - (window - 1)) / rate
+        return ring_extent_s(rate, low_hz, high_hz, order, window_s, fraction)[0]
 
     return max(0.0, extent(sfreq) - extent(4.0 * high_hz))
 
