@@ -21,14 +21,22 @@ def labels(events, muscle_only=True):
     return [e.label for e in events if e.is_muscle or not muscle_only]
 
 
-def discharges(rng, starts, amplitude_v=400e-6, seconds=4):
+def discharges(rng, starts, amplitude_v=400e-6, seconds=4, width_s=1.5e-3, mix=0.2):
     """Quiet noise with one motor-unit potential at each start time (s)."""
     x = quiet(rng, seconds)
-    wave = _muscle.muap(SFREQ, 1.5e-3, 0.2) * amplitude_v
+    wave = _muscle.muap(SFREQ, width_s, mix) * amplitude_v
     for start in starts:
         i0 = int(start * SFREQ)
         x[i0:i0 + len(wave)] += wave
     return x
+
+
+def interference(rng, seconds):
+    """Many units at once: 60-200 Hz Gaussian activity of unit RMS."""
+    n = int(seconds * SFREQ)
+    sos = signal.butter(4, [60, 200], "bandpass", fs=SFREQ, output="sos")
+    x = signal.sosfilt(sos, rng.standard_normal(n + 500))[500:]
+    return x / np.std(x)
 
 
 def test_events_do_not_depend_on_chunking(rng):
@@ -57,10 +65,7 @@ def test_sample_by_sample_gives_the_same_events():
 
 
 def test_isolated_discharge_is_a_fasciculation(rng):
-    x = quiet(rng, 4)
-    wave = _muscle.muap(SFREQ, 2e-3, 0.3) * 300e-6
-    i0 = int(2.0 * SFREQ)
-    x[i0:i0 + len(wave)] += wave
+    x = discharges(rng, (2.0,), amplitude_v=300e-6, width_s=2e-3, mix=0.3)
     events, notices = run(x[None], SFREQ, ["EMG1"])
     assert labels(events) == ["fasciculation"]
     ev = events[0]
@@ -240,10 +245,8 @@ def test_report_is_withdrawn_when_the_burst_grows(rng):
     # fasciculation remains
     x = discharges(rng, (2.0,))
     n = int(0.3 * SFREQ)
-    sos = signal.butter(4, [60, 200], "bandpass", fs=SFREQ, output="sos")
-    interference = signal.sosfilt(sos, rng.standard_normal(n + 500))[500:]
     j0 = int(2.017 * SFREQ)
-    x[j0:j0 + n] += interference / np.std(interference) * 400e-6
+    x[j0:j0 + n] += interference(rng, 0.3) * 400e-6
     events, notices = run(x[None], SFREQ, ["EMG1"])
     assert "fasciculation" not in labels(events)
     kinds = [n.kind for n in notices if n.event is not None and n.event.is_muscle]
@@ -284,10 +287,8 @@ def test_a_contraction_takes_in_the_discharge_that_preceded_it(rng, lead_s, take
     # a second earlier it stands (the negative control)
     x = discharges(rng, (2.0,), seconds=5)
     n = int(0.7 * SFREQ)
-    sos = signal.butter(4, [60, 200], "bandpass", fs=SFREQ, output="sos")
-    interference = signal.sosfilt(sos, rng.standard_normal(n + 500))[500:]
     j0 = int((2.0 + lead_s) * SFREQ)
-    x[j0:j0 + n] += interference / np.std(interference) * 150e-6
+    x[j0:j0 + n] += interference(rng, 0.7) * 150e-6
     events, notices = run(x[None], SFREQ, ["EMG1"])
     (spasm,) = [e for e in events if e.label == "spasm"]
     reported = [n for n in notices if n.kind == "event" and n.event.label == "fasciculation"]
@@ -309,18 +310,14 @@ def test_a_strong_potential_ringing_past_the_length_limit_is_one_discharge(rng):
     # threshold for some 60 ms, past fasc_max_s and min_burst_s, with the
     # energy of one discharge; its early report stands and the provisional
     # burst it opened is cancelled
-    x = quiet(rng, 4)
-    wave = _muscle.muap(SFREQ, 4e-3, 0.3) * 300e-6
-    i0 = int(2.0 * SFREQ)
-    x[i0:i0 + len(wave)] += wave
+    x = discharges(rng, (2.0,), amplitude_v=300e-6, width_s=4e-3, mix=0.3)
     events, notices = run(x[None], SFREQ, ["EMG1"])
     assert labels(events) == ["fasciculation"]
     assert events[0].detected_at - events[0].onset < 0.03
     assert [n.kind for n in notices] == ["event", "burst_start", "burst_cancel"]
     # the same energy spread over 60 ms of interference is a burst
     y = quiet(rng, 4)
-    n = int(0.06 * SFREQ)
-    sos = signal.butter(4, [60, 200], "bandpass", fs=SFREQ, output="sos")
-    noise = signal.sosfilt(sos, rng.standard_normal(n + 500))[500:]
-    y[i0:i0 + n] += noise / np.max(np.abs(noise)) * 300e-6
+    activity = interference(rng, 0.06)
+    i0 = int(2.0 * SFREQ)
+    y[i0:i0 + len(activity)] += activity / np.max(np.abs(activity)) * 300e-6
     assert labels(run(y[None], SFREQ, ["EMG1"])[0]) == ["burst"]
