@@ -321,3 +321,19 @@ def test_a_strong_potential_ringing_past_the_length_limit_is_one_discharge(rng):
     i0 = int(2.0 * SFREQ)
     y[i0:i0 + len(activity)] += activity / np.max(np.abs(activity)) * 300e-6
     assert labels(run(y[None], SFREQ, ["EMG1"])[0]) == ["burst"]
+
+
+def test_a_large_discharge_rings_without_artefacts(rng):
+    # a 2 mV potential: the band-pass's 20 Hz ring lifts the envelope over
+    # the threshold again 38 and 58 ms later, low-pitched; that is its ring,
+    # not two pops
+    x = discharges(rng, (2.0,), amplitude_v=2e-3, width_s=3e-3, mix=0.3)
+    events, _ = run(x[None], SFREQ, ["EMG1"])
+    assert labels(events, muscle_only=False) == ["fasciculation"]
+    # a low-pitched blip of that size 0.3 s later, past the ring, is a pop
+    n = int(0.05 * SFREQ)
+    blip = np.sin(2 * np.pi * 20 * np.arange(n) / SFREQ) * np.hanning(n) * 150e-6
+    i0 = int(2.3 * SFREQ)
+    x[i0:i0 + n] += blip
+    events, _ = run(x[None], SFREQ, ["EMG1"])
+    assert labels(events, muscle_only=False) == ["fasciculation", "artifact_pop"]

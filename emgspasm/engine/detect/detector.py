@@ -37,7 +37,10 @@ The rules, per channel:
   at the delay where three of the last eight brief bursts after a beat did
   (a small S or T wave that crosses the threshold now and then, always at
   its place in the complex; fasciculations fall at random in the R-R
-  interval).
+  interval). An artefact-like burst under half the size of the
+  fasciculation just before it, within that discharge's ring
+  (:meth:`Detector._discharge_max_s`), is the band-pass's ring-down and
+  no event at all.
 * **Fasciculation.** Activity no longer than ``fasc_max_s`` (plus the time
   a band clipped below Nyquist adds to any discharge's ring, see
   :func:`~emgspasm.engine.dsp._design.bandpass_smear_s`: 24 ms at 250 Hz, none
@@ -98,9 +101,9 @@ from . import _kernels, layout
 from .groups import HOLD_S, SpasmGroup
 from .layout import Record
 from .params import fasc_max_s, kernel_params, ring_decay, tail_excess
-from .rules import (ECG_TRAIL_S, ECHO_HISTORY, POP_MAX_S, artifact_label, beat_locked,
-                    beating, burst_features, discharges, in_train, looks_artifact,
-                    on_rhythm, spasm_subtype, trails_artifact)
+from .rules import (ECG_TRAIL_PEAK, ECG_TRAIL_S, ECHO_HISTORY, POP_MAX_S, artifact_label,
+                    beat_locked, beating, burst_features, discharges, in_train,
+                    looks_artifact, on_rhythm, spasm_subtype, trails_artifact)
 
 #: Below this many records a chunk's unread segments are kept: dropping
 #: them costs more than handling them.
@@ -448,6 +451,8 @@ class Detector:
             self._drop_from_group(c, t, notices)
             short = True
         label = self._artifact_label(ch, burst, short)
+        if label is not None and self._rings_after_fasciculation(ch, burst):
+            return  # the band-pass's ring-down of the discharge just before
         delay = burst.onset - ch.last_artifact[0]
         if short and delay <= ECG_TRAIL_S * self.sfreq and not self._in_group(ch, burst.onset):
             ch.echo_delays.append(delay)
@@ -518,6 +523,24 @@ class Detector:
             return False
         return (burst.offset - burst.onset + 1 < self._min_burst
                 or self._length_s(burst) <= self._discharge_max_s(burst.snr))
+
+    def _rings_after_fasciculation(self, ch, burst):
+        """Is an artefact-like burst the ring of the fasciculation before it?
+
+        After a large discharge the band-pass rings at its low edge (20 Hz);
+        the ring's later lobes can lift the envelope over the threshold again,
+        low-pitched, a few per cent of the discharge's size. One that starts
+        within the ring's extent for that discharge's SNR (as
+        :meth:`_discharge_max_s`) and under half its size is that ring.
+        """
+        if not ch.fascs or self._in_group(ch, burst.onset):
+            return False
+        event = self._ledger[ch.fascs[-1]]
+        if event is None:
+            return False
+        delay_s = burst.onset / self.sfreq - event.onset
+        return (delay_s <= self._discharge_max_s(event.snr)
+                and burst.peak <= ECG_TRAIL_PEAK * event.peak_uv * 1e-6)
 
     def _discharge_max_s(self, snr):
         """Longest activity of one discharge of this peak SNR."""
