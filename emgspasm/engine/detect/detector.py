@@ -361,7 +361,7 @@ class Detector:
 
     def _announce(self, c, row, notices):
         """Muscle activity has outgrown a fasciculation: join or open a group."""
-        group = self._group_for(c, row.onset, row.t, notices)
+        group = self._group_for(c, row.onset, notices)
         if not group.announced:
             group.announced = True
             notices.append(Notice("burst_start", self.ch_names[c],
@@ -490,7 +490,7 @@ class Detector:
                 ch.last_fasc = (index, burst.onset)
                 return
         self._withdraw(c, t, notices)
-        group = self._group_for(c, burst.onset, t, notices)
+        group = self._group_for(c, burst.onset, notices)
         group.add(burst)
         self._arm(c)
 
@@ -594,7 +594,7 @@ class Detector:
         else:
             self._arm(c)
 
-    def _group_for(self, c, onset, t, notices):
+    def _group_for(self, c, onset, notices):
         ch = self._channels[c]
         group = ch.group
         if self._in_group(ch, onset):
@@ -655,20 +655,17 @@ class Detector:
             return
         d = self.config.detector
         name = self.ch_names[c]
+        duration = group.duration_s(self.sfreq)
         if group.bursts:
             ch.last_muscle_offset = max(ch.last_muscle_offset, group.last_offset)
         label = group.closing_label(self.sfreq, d.min_spasm_s, d.min_burst_s)
-        duration = group.duration_s(self.sfreq)
         if label == SPASM:
             if group.confirmed_at is None:
                 self._take_in_precursors(c, group, t, notices)
-            onset = group.reported_onset
-            duration = (group.last_offset - onset + 1) / self.sfreq
             at = group.confirmed_at if group.confirmed_at is not None else t
-            ev = Event(self._sec(onset), duration, SPASM, name,
-                       self._subtype(group), group.peak * 1e6,
-                       confidence_from_snr(group.snr, d.on_snr), self._sec(at),
-                       group.snr)
+            ev = Event(self._sec(group.reported_onset), group.reported_duration_s(self.sfreq),
+                       SPASM, name, self._subtype(group), group.peak * 1e6,
+                       confidence_from_snr(group.snr, d.on_snr), self._sec(at), group.snr)
             if group.confirmed_at is None:
                 notices.append(Notice("spasm_start", name, self._sec(t), ev.onset))
             self._ledger.report(ev)

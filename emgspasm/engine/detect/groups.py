@@ -107,6 +107,10 @@ class SpasmGroup:
         it, if any."""
         return self.onset if self.lead_onset is None else self.lead_onset
 
+    def reported_duration_s(self, sfreq):
+        """Seconds from :attr:`reported_onset` to the last active sample."""
+        return (self.last_offset - self.reported_onset + 1) / sfreq
+
     def closing_label(self, sfreq, min_spasm_s, min_burst_s):
         """``"spasm"`` if it lasted ``min_spasm_s``, ``"burst"`` (a myoclonic-like
         jerk) if it lasted ``min_burst_s``, None if it held no muscle burst or
