@@ -264,6 +264,8 @@ def burst_records(y, lowband, tkeo, flags, p, mod_sos):
                     if not long_ and not ended and (quiet == 1 or strong_end):
                         ended = True
                         record(6, t, rise, offset if quiet == 1 else t - short)
+                    elif not long_ and not ended and t - rise + 1 == p["due"]:
+                        record(8, t, rise, offset)
                     if quiet >= p["hangover"]:
                         active = False
                         record(4, t, rise, offset)

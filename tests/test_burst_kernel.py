@@ -65,4 +65,4 @@ def test_kernel_matches_the_reference(sfreq, rng):
                 (b["n"], b["nflag"], b["active"], b["mod_n"])
             for key in FLOATS:
                 assert a[key] == pytest.approx(b[key], rel=1e-7, abs=1e-30), key
-    assert kinds >= {layout.START, layout.END, layout.SEGMENT, layout.SUSTAIN}
+    assert kinds >= {layout.START, layout.END, layout.SEGMENT, layout.SUSTAIN, layout.DUE}

@@ -150,6 +150,12 @@ class DetectorConfig:
         Longest activity that can still be one motor-unit discharge, before
         a strong one's ring and tail (see ``Detector``): past it, a burst is
         announced as multi-unit activity.
+    report_due_s : float
+        A clean discharge is reported as soon as it ends; one still going
+        this long after its envelope rose (a doublet or triplet, whose
+        discharges 4-15 ms apart merge into one burst) is reported then, and
+        settled when its burst ends. Bounds the reporting latency; 0 reports
+        a discharge only once it has ended (fewer reports withdrawn).
     doublet_max_s : float
         A second discharge starting this soon after a fasciculation's onset
         makes it a doublet (intra-doublet intervals are 5-15 ms, Mills 2010)
@@ -199,6 +205,7 @@ class DetectorConfig:
         0.3, "thresholds stay above this fraction of the decaying peak envelope")
     noise_adapt_s: float = _param(60.0, "noise-floor time constant (s)")
     fasc_max_s: float = _param(0.03, "longest fasciculation activity (s)")
+    report_due_s: float = _param(0.02, "a discharge still going is reported this late (s)")
     doublet_max_s: float = _param(0.025, "second discharge within this = doublet (s)")
     isolation_s: float = _param(0.25, "quiet before a fasciculation (s)")
     train_count: int = _param(3, "short bursts in a row (each within merge_gap_s) = a train")
@@ -226,7 +233,8 @@ class DetectorConfig:
         check_number(p + "hangover_s", self.hangover_s, 0, 1)
         check_number(p + "ring_fraction", self.ring_fraction, 0, 0.9)
         check_number(p + "noise_adapt_s", self.noise_adapt_s, 1, 3600)
-        check_number(p + "fasc_max_s", self.fasc_max_s, 0.002, 0.2)
+        fasc_max = check_number(p + "fasc_max_s", self.fasc_max_s, 0.002, 0.2)
+        check_number(p + "report_due_s", self.report_due_s, 0, fasc_max)
         check_number(p + "doublet_max_s", self.doublet_max_s, 0, 0.2)
         check_number(p + "isolation_s", self.isolation_s, 0, 10)
         check_number(p + "train_count", self.train_count, 2, 100, integer=True)

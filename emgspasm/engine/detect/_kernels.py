@@ -46,7 +46,7 @@ low-frequency energy a burst adds, not what was already there.
 import numpy as np
 
 from ..._numba import jit
-from .layout import ACTIVE, BAD, END, IDLE, LONG, QUIET, SEGMENT, START, SUSTAIN
+from .layout import ACTIVE, BAD, DUE, END, IDLE, LONG, QUIET, SEGMENT, START, SUSTAIN
 
 #: After this many warm-up time constants the warm-up gain is dropped.
 WARM_SPAN = 10.0
@@ -117,6 +117,7 @@ def detect_kernel(y, lowband, tkeo, flags, start, prm, env_buf, sus_buf, mod_sos
     window = p["window"]
     hangover = p["hangover"]
     fasc_max = p["fasc_max"]
+    due = p["due"]
     segment = p["segment"]
     recent_n = p["recent"]
     bad_merge = p["bad_merge"]
@@ -296,6 +297,11 @@ def detect_kernel(y, lowband, tkeo, flags, start, prm, env_buf, sus_buf, mod_sos
                             ended = 1
                             offset = last - (window - 1) if quiet == 1 else t - short
                             k = _put(rec, k, QUIET, c, t, rise, offset,
+                                     peak, ehi, elo, etk, nb, nflag, q, peak_e2,
+                                     mod_bp2, mod_env, mod_n, burst_state, 0, lo_ref)
+                        elif long_ == 0 and ended == 0 and t - rise + 1 == due:
+                            # still going when a discharge is due to be reported
+                            k = _put(rec, k, DUE, c, t, rise, last - (window - 1),
                                      peak, ehi, elo, etk, nb, nflag, q, peak_e2,
                                      mod_bp2, mod_env, mod_n, burst_state, 0, lo_ref)
                         if quiet >= hangover:

@@ -49,7 +49,10 @@ The rules, per channel:
   ``merge_gap_s`` of the last (that is clonus). A clearly clean one (2-20 Hz ratio under a quarter of
   ``fasc_max_lowfreq_ratio``) is reported as soon as its discharge ends: the
   detection envelope, or for a strong discharge (twice the on threshold) an
-  envelope over half the window, falls below the off threshold. The burst's
+  envelope over half the window, falls below the off threshold; one still
+  going ``report_due_s`` after it rose (a doublet or triplet whose
+  discharges merge into one burst, or the start of something longer) is
+  reported then. The burst's
   end ``hangover_s`` later settles it: still a fasciculation, the report
   stands (if it ended within a window of where the report said) or is
   refined (``event_update``, e.g. a second discharge made it a doublet);
@@ -349,7 +352,7 @@ class Detector:
             self._announce(c, row, notices)
         elif kind == layout.SEGMENT:
             self._segment(c, row, notices)
-        elif kind == layout.QUIET:
+        elif kind in (layout.QUIET, layout.DUE):
             self._quiet(c, row, notices)
         elif kind == layout.END:
             self._end_burst(c, row, notices)
@@ -416,7 +419,8 @@ class Detector:
         self._timers[c] = self._channels[c].group.closes_at(self._p["recent"], self._hold)
 
     def _quiet(self, c, row, notices):
-        """The burst fell quiet before outgrowing a fasciculation: report it now."""
+        """The burst fell quiet before outgrowing a fasciculation, or is due to
+        be reported while still going: report it now."""
         ch = self._channels[c]
         if ch.reported is not None:
             return

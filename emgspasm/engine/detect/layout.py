@@ -10,6 +10,8 @@ Three structured dtypes, shared by the numba kernel and the Python rules
 * :data:`RECORD`, one row per thing that happened: the kernel writes a
   record at the exact sample where a burst starts (:data:`START`), outgrows
   a fasciculation (:data:`LONG`), falls quiet before that (:data:`QUIET`),
+  is still going, not yet long, when a fasciculation is due to be reported
+  (:data:`DUE`),
   ends (:data:`END`), where a 25 ms segment of activity passes
   (:data:`SEGMENT`), where a run of flagged samples ends (:data:`BAD`), and
   where sustained activity begins or ends (:data:`SUSTAIN`, ``active`` 1 or 0).
@@ -20,7 +22,7 @@ from collections import namedtuple
 import numpy as np
 
 # record kinds
-START, LONG, SEGMENT, END, BAD, QUIET, SUSTAIN = 1, 2, 3, 4, 5, 6, 7
+START, LONG, SEGMENT, END, BAD, QUIET, SUSTAIN, DUE = 1, 2, 3, 4, 5, 6, 7, 8
 IDLE, ACTIVE = 0, 1
 
 PARAMS = np.dtype([
@@ -39,6 +41,8 @@ PARAMS = np.dtype([
     ("window", "i8"),         # detection envelope window (samples)
     ("hangover", "i8"),       # quiet samples that end a burst
     ("fasc_max", "i8"),       # longest activity of one discharge (samples)
+    ("due", "i8"),            # samples after its rise at which a discharge still
+                              # going is reported (DUE record)
     ("segment", "i8"),        # samples per activity segment
     ("recent", "i8"),         # a burst this close to activity keeps segments coming
     ("bad_merge", "i8"),      # flagged runs this close merge into one
@@ -89,7 +93,7 @@ STATE = np.dtype([
 ])
 
 RECORD = np.dtype([
-    ("kind", "i8"),           # START, LONG, SEGMENT, END, BAD, QUIET or SUSTAIN
+    ("kind", "i8"),           # START, LONG, SEGMENT, END, BAD, QUIET, SUSTAIN or DUE
     ("ch", "i8"),             # channel index
     ("t", "i8"),              # stream sample at which it happened
     ("onset", "i8"),          # the burst's (or flagged run's) first sample

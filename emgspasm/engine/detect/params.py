@@ -95,6 +95,8 @@ def kernel_params(sfreq, config, band_hz):
     p["window"] = window
     p["hangover"] = max(1, round(d.hangover_s * sfreq))
     p["fasc_max"] = round(fasc_max_s(sfreq, config) * sfreq)
+    # 0: never (t - rise + 1 is at least 1)
+    p["due"] = max(1, round(d.report_due_s * sfreq)) if d.report_due_s > 0 else 0
     p["segment"] = max(1, round(SEGMENT_S * sfreq))
     p["recent"] = round(d.merge_gap_s * sfreq)
     p["bad_merge"] = round(BAD_MERGE_S * sfreq)
