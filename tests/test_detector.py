@@ -305,7 +305,8 @@ def test_ring_down_follows_the_auto_notch_decision(rng):
 def test_a_contraction_takes_in_the_discharge_that_preceded_it(rng, lead_s, taken_in):
     # a clean discharge, then lead_s later a 700 ms contraction: within
     # merge_gap_s (0.35 s) the discharge was its first unit, so the
-    # fasciculation reported for it is withdrawn and the spasm starts there;
+    # fasciculation reported for it is withdrawn, the spasm starts there and
+    # is confirmed sooner;
     # a second earlier it stands (the negative control)
     x = discharges(rng, (2.0,), seconds=5)
     n = int(0.7 * SFREQ)
@@ -317,16 +318,21 @@ def test_a_contraction_takes_in_the_discharge_that_preceded_it(rng, lead_s, take
     about_it = [n for n in notices if n.event is not None and abs(n.onset - 2.0) < 0.01]
     reported = [n for n in about_it if n.kind == "event"]
     assert len(reported) == 1 and reported[0].event.label == "fasciculation"
+    (confirmed,) = [n for n in notices if n.kind == "spasm_start"]
     if taken_in:
         assert labels(events) == ["spasm"]
         assert abs(spasm.onset - 2.0) < 0.01
         retract = next(n for n in about_it if n.kind == "event_retract")
         assert retract.event == reported[0].event
         assert retract.at > reported[0].at
+        # confirmed confirm_s after the discharge, once a third of that is
+        # the contraction's own
+        assert 2.25 + 0.2 / 3 <= confirmed.at < 2.25 + 0.2 - 0.05
     else:
         assert labels(events) == ["fasciculation", "spasm"]
         assert abs(spasm.onset - 3.0) < 0.02
         assert not any(n.kind == "event_retract" for n in about_it)
+        assert confirmed.at >= 3.0 + 0.2
 
 
 def test_a_strong_potential_ringing_past_the_length_limit_is_one_discharge(rng):

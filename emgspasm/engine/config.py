@@ -170,7 +170,9 @@ class DetectorConfig:
         Bursts closer than this belong to one spasm (covers a 3 Hz clonus and
         short dips in a tonic spasm).
     confirm_s : float
-        Sustained activity after which a burst is confirmed as a spasm.
+        Activity after which a burst is confirmed as a spasm (counted from
+        the fasciculations that led into it, if any, a third of it the
+        burst's own).
     min_spasm_s : float
         A confirmed spasm that ends shorter than this is re-labelled a
         short burst (``burst``).
@@ -210,7 +212,7 @@ class DetectorConfig:
     isolation_s: float = _param(0.25, "quiet before a fasciculation (s)")
     train_count: int = _param(3, "short bursts in a row (each within merge_gap_s) = a train")
     merge_gap_s: float = _param(0.35, "largest gap inside one spasm (s)")
-    confirm_s: float = _param(0.25, "sustained activity that confirms a spasm (s)")
+    confirm_s: float = _param(0.2, "sustained activity that confirms a spasm (s)")
     min_spasm_s: float = _param(0.5, "shortest spasm (s)")
     min_burst_s: float = _param(0.04, "shortest reported multi-unit burst (s)")
     episode_gap_s: float = _param(60.0, "spasms this close are one episode (s)")

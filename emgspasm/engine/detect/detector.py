@@ -76,7 +76,9 @@ The rules, per channel:
   contraction recruits its smallest units first. They are withdrawn and
   the spasm starts at the first of them. A group is announced provisionally
   (``burst_start``) when its first burst outlasts a fasciculation,
-  confirmed (``spasm_start``) once it has been active for ``confirm_s``, and
+  confirmed (``spasm_start``) once it has been active for ``confirm_s``
+  (counted from the discharges that led into it, a third of that on its
+  own activity), and
   closed ``merge_gap_s`` after its last activity; while the kernel finds
   sustained activity on the channel (45 % of the last 0.5 s above the 85th
   percentile of the quiet envelope), the group is held: gaps up to
@@ -124,6 +126,10 @@ EARLY_CLEAN_FRACTION = 0.25
 #: right after them: more than a ramp's first discharges within a few
 #: ``merge_gap_s`` of each other.
 PRECURSORS = 8
+#: A group is confirmed once it has been active for ``confirm_s`` counting
+#: from the discharges that led into it, and for this share of that on its
+#: own activity.
+CONFIRM_OWN_SHARE = 1 / 3
 #: A burst that outgrew a fasciculation holds one discharge and its tail
 #: while its energy is at most that of two envelope windows at its peak
 #: (a doublet's; see :func:`~emgspasm.engine.detect.rules.discharges`).
@@ -388,9 +394,13 @@ class Detector:
         group.segments.append((t, row.mod_bp2, row.mod_env, row.mod_n))
         d = self.config.detector
         # a group exists only once activity went beyond a fasciculation, so it
-        # is confirmed when it has been going for confirm_s and is active now
+        # is confirmed when it is active now and has been going for
+        # confirm_s, counted from the discharges that led into it, a third
+        # of that on its own activity (a blip after a discharge is no spasm)
+        confirm = d.confirm_s * self.sfreq
         if (group.confirmed_at is None and (row.active == 1 or ch.sustained)
-                and t - group.onset + 1 >= d.confirm_s * self.sfreq
+                and t - group.onset + 1 >= CONFIRM_OWN_SHARE * confirm
+                and t - self._lead_onset(ch, group) + 1 >= confirm
                 and not self._looks_artifact(self._features(row), in_group=True)):
             group.confirmed_at = t
             self._take_in_precursors(c, group, t, notices)
@@ -609,6 +619,28 @@ class Detector:
         ch.group = SpasmGroup(onset, onset, held=ch.sustained)
         return ch.group
 
+    def _precursors(self, ch, group):
+        """The fasciculations that led into ``group``, latest first: each
+        reported within ``merge_gap_s`` before its first activity or before
+        the one after it; as (ledger handle, event, onset sample)."""
+        first = group.reported_onset
+        for handle in reversed(ch.fascs):
+            event = self._ledger[handle]
+            if handle == ch.reported or event is None:
+                continue
+            onset = round(event.onset * self.sfreq)
+            if onset + round(event.duration * self.sfreq) - 1 < first - self._p["recent"]:
+                return
+            first = onset
+            yield handle, event, onset
+
+    def _lead_onset(self, ch, group):
+        """Where the discharges that led into ``group`` began (its own onset if none)."""
+        onset = group.reported_onset
+        for _, _, onset in self._precursors(ch, group):
+            pass
+        return onset
+
     def _take_in_precursors(self, c, group, t, notices):
         """Fasciculations reported just before a spasm began were its first
         discharges: withdraw them and start the spasm at the first.
@@ -623,14 +655,7 @@ class Detector:
         if any, is not a precursor: that burst's end settles it.
         """
         ch = self._channels[c]
-        for handle in reversed(list(ch.fascs)):
-            event = self._ledger[handle]
-            if handle == ch.reported or event is None:
-                continue
-            onset = round(event.onset * self.sfreq)
-            offset = onset + round(event.duration * self.sfreq) - 1
-            if offset < group.reported_onset - self._p["recent"]:
-                break
+        for handle, event, onset in list(self._precursors(ch, group)):
             ch.fascs.remove(handle)
             self._ledger.withdraw(handle)
             notices.append(Notice("event_retract", event.channel, self._sec(t),
