@@ -152,12 +152,17 @@ def segments(depths, per_window=20, n=25, env=1.0):
         for _ in range(per_window):
             t += n
             mean = env * n
-            out.append((t, (depth * env) ** 2 * n, mean, n))
-    return out, t
+            out.append((t - 1, (depth * env) ** 2 * n, mean, n))
+    return out, t - 1
 
 
 @pytest.mark.parametrize("depths, expected", [
     ([0.05] * 6, "tonic"), ([0.6] * 6, "clonic"), ([0.05, 0.05, 0.6, 0.6, 0.6, 0.05], "mixed"),
+    # one clearly clonic window inside a long tonic spasm, or the reverse
+    ([0.15] * 5 + [0.6] + [0.15] * 6, "mixed"), ([0.6] * 5 + [0.1] + [0.6] * 6, "mixed"),
+    # ... but not in its first or last window (its rise and fall), nor
+    # when the odd window is only just over the cut
+    ([0.15] * 11 + [0.6], "tonic"), ([0.15] * 5 + [0.35] + [0.15] * 6, "tonic"),
 ])
 def test_spasm_subtype(depths, expected):
     segs, last = segments(depths)

@@ -90,7 +90,10 @@ The rules, per channel:
 * **Subtype.** The detection envelope's 3-8 Hz modulation depth is
   measured over 0.5 s windows of the spasm; windows deeper than
   ``clonic_modulation`` are clonic. Mostly clonic windows (>= 70 %) make a
-  clonic spasm, mostly steady ones (<= 30 %) a tonic spasm, else mixed.
+  clonic spasm, mostly steady ones (<= 30 %) a tonic spasm, else mixed; a
+  spasm with a clearly clonic window (over 1.5 times the cut) and a clearly
+  steady one (under 0.8 times it), neither its first nor its last, is
+  mixed whatever the shares.
 """
 
 from collections import deque
