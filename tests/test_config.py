@@ -40,6 +40,7 @@ def test_cli_style_overrides():
     ({"quality.clip_run": 2.5}, r"an integer"),
     ({"filters.notch_harmonics": "yes"}, r"true and false"),
     ({"detector.confirm_s": 2}, r"'detector.confirm_s'.*<= 0.5"),
+    ({"detector.report_due_s": 0.05}, r"'detector.report_due_s'.*<= 0.03.*got 0.05"),
     ({"nosuch.key": 1}, r"section.key=value"),
     ({"detector.nosuch": 1}, r"'detector.nosuch'.*parameters of \[detector\]"),
 ])
