@@ -28,6 +28,7 @@ from emgspasm.apps.web import add_web_options, web_view
 from emgspasm.apps.web.frames import decode
 from emgspasm.apps.web.marks import Marks
 from emgspasm.apps.web.ring import SignalRing
+from emgspasm.apps.web.server import WebServer
 from emgspasm.apps.web.view import WebView
 from emgspasm.engine.dsp.chain import DSPChain
 from emgspasm.engine.streaming import Engine
@@ -283,6 +284,35 @@ def test_a_client_that_stalls_or_vanishes_never_holds_up_the_session(sim):
     assert widest["dropped"] > 0 and counters["dropped"] >= widest["dropped"]
     assert live.session.engine.chain.samples_seen == sim.data.shape[1]
     assert len(frames_of(good, 2)) >= 5
+
+
+def test_stopping_while_a_page_is_closing_on_its_own():
+    """The page's close frame is answered, its connection not yet gone, when
+    the server stops: stop() lets it leave instead of closing it twice."""
+    server = WebServer().start()
+    sock = raw_client(server.port)
+    wait_for(lambda: server.n_clients == 1, what="the page")
+    connections = server._server.server_state.connections
+
+    async def stop_between_answer_and_departure():
+        # asyncio runs callbacks in order: the connection's departure is
+        # scheduled after the answer to its close frame, so this sees the gap
+        deadline = time.monotonic() + 10
+        while not any(c.transport.is_closing() for c in connections):
+            assert time.monotonic() < deadline, "the close frame was not answered"
+            await asyncio.sleep(0)
+        await server._disconnect()
+
+    try:
+        sock.sendall(bytes([0x88, 0x82]) + b"\x01\x02\x03\x04"
+                     + bytes(b ^ m for b, m in zip(struct.pack("!H", 1000), b"\x01\x02")))
+        asyncio.run_coroutine_threadsafe(
+            stop_between_answer_and_departure(), server._loop).result(15)
+        wait_for(lambda: not connections, what="the connection to leave")
+    finally:
+        sock.close()
+        server.stop()
+    assert server.n_clients == 0
 
 
 def test_served_on_localhost_only_by_default():

@@ -244,7 +244,11 @@ class WebServer:
         reading (their frames can never be delivered)."""
         state = self._server.server_state
         for connection in list(state.connections):
-            connection.shutdown()
+            # a page whose own close frame came in is answered and closing
+            # already: it leaves the list on its own (shutting it down again
+            # would send a second close frame, which websockets refuses)
+            if not connection.transport.is_closing():
+                connection.shutdown()
         deadline = time.monotonic() + CLOSE_TIMEOUT_S
         while state.connections and time.monotonic() < deadline:
             await asyncio.sleep(0.02)
