@@ -354,10 +354,10 @@ def test_a_strong_potential_ringing_past_the_length_limit_is_one_discharge(rng):
 
 
 def test_a_large_discharge_rings_without_artefacts(rng):
-    # a 2 mV potential: the band-pass's 20 Hz ring lifts the envelope over
+    # a 1.5 mV potential: the band-pass's 20 Hz ring lifts the envelope over
     # the threshold again 38 and 58 ms later, low-pitched; that is its ring,
     # not two pops
-    x = discharges(rng, (2.0,), amplitude_v=2e-3, width_s=3e-3, mix=0.3)
+    x = discharges(rng, (2.0,), amplitude_v=1.3e-3, width_s=3e-3, mix=0.3)
     events, _ = run(x[None], SFREQ, ["EMG1"])
     assert labels(events, muscle_only=False) == ["fasciculation"]
     # a low-pitched blip of that size 0.3 s later, past the ring, is a pop
@@ -367,3 +367,44 @@ def test_a_large_discharge_rings_without_artefacts(rng):
     x[i0:i0 + n] += blip
     events, _ = run(x[None], SFREQ, ["EMG1"])
     assert labels(events, muscle_only=False) == ["fasciculation", "artifact_pop"]
+
+
+def test_a_spike_larger_than_one_unit_is_a_pop(rng):
+    # shaped like a discharge but 3.5 mV band-passed, beyond any single
+    # motor unit's surface potential: an electrode spike
+    x = discharges(rng, (2.0,), amplitude_v=3e-3, width_s=1.5e-3, mix=0.3)
+    events, notices = run(x[None], SFREQ, ["EMG1"])
+    assert labels(events) == []
+    assert events[0].label == "artifact_pop" and events[0].peak_uv > 3000
+    assert not any(n.kind == "event" and n.event.label == "fasciculation" for n in notices)
+    # with the limit off it is taken for a fasciculation
+    no_limit = Config().with_overrides({"detector.fasc_max_uv": 0})
+    assert labels(run(x[None], SFREQ, ["EMG1"], no_limit)[0]) == ["fasciculation"]
+    # a strong clonus, volleys of 5-15 mV, the first before any spasm is
+    # open: muscle, with or without the limit
+    y = quiet(rng, 8)
+    pool = _muscle.MotorUnitPool(SFREQ, rng)
+    cycles = np.arange(2 * SFREQ, 5 * SFREQ, SFREQ / 5.5).astype(int)
+    sig = pool.render(pool.clonic_spikes(cycles, np.full(len(cycles), 0.5), rng), len(y))
+    y += sig * 2e-3 / np.sqrt(np.mean(sig[int(2 * SFREQ):int(5 * SFREQ)] ** 2))
+    events = run(y[None], SFREQ, ["EMG1"])[0]
+    assert labels(events) == ["spasm"] and events[0].onset < 2.0
+    assert events == run(y[None], SFREQ, ["EMG1"], no_limit)[0]
+
+
+def test_a_spike_between_beats_leaves_the_rhythm_alone(rng):
+    # a regular ECG with a 3.5 mV spike between two beats: the spike is a
+    # pop, and the beats after it are still taken for ECG (the R-R rhythm
+    # did not count it as a beat)
+    n = int(20 * SFREQ)
+    ecg, r_idx = _nuisance.ecg(n, SFREQ, 300e-6, 75, rng)
+    x = quiet(rng, 20) + ecg
+    spike_at = (r_idx[12] + r_idx[13]) // 2
+    wave = _muscle.muap(SFREQ, 1.5e-3, 0.3) * 3e-3
+    x[spike_at:spike_at + len(wave)] += wave
+    events = run(x[None], SFREQ, ["EMG1"])[0]
+    spike = [e for e in events if abs(e.onset * SFREQ - spike_at) < 0.01 * SFREQ]
+    assert [e.label for e in spike] == ["artifact_pop"]
+    lead = 0.05 * SFREQ  # a detected beat starts some 20 ms before its R wave
+    after = [e for e in events if r_idx[13] - lead < e.onset * SFREQ < r_idx[16] - lead]
+    assert [e.label for e in after] == ["artifact_ecg"] * 3

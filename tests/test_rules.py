@@ -12,7 +12,7 @@ from emgspasm.engine.detect.layout import END, Record
 from emgspasm.engine.detect.params import tail_excess
 from emgspasm.engine.detect.rules import (Burst, added_lowband, artifact_label, beat_locked,
                                           beating, burst_features, discharges, in_train,
-                                          looks_artifact, on_rhythm, spasm_subtype,
+                                          looks_artifact, on_rhythm, oversized, spasm_subtype,
                                           trails_artifact)
 
 SFREQ = 1000.0
@@ -71,8 +71,8 @@ def test_looks_artifact(lowratio, freq, in_group, expected):
 
 
 def test_artifact_label():
-    kw = dict(looks=False, short=False, dirty=False, trailing=False, beat=False,
-              qrs_start=False, trailing_label="artifact_ecg")
+    kw = dict(looks=False, short=False, dirty=False, oversized=False, trailing=False,
+              beat=False, qrs_start=False, trailing_label="artifact_ecg")
     brief, long_ = burst(offset=1050), burst(offset=1400)
     assert artifact_label(brief, SFREQ, **kw) is None
     assert artifact_label(brief, SFREQ, **{**kw, "looks": True}) == "artifact_pop"
@@ -82,6 +82,16 @@ def test_artifact_label():
     # a short unclean discharge is an artefact, a long unclean one off the beat is not
     assert artifact_label(brief, SFREQ, **{**kw, "dirty": True, "short": True}) == "artifact_pop"
     assert artifact_label(long_, SFREQ, **{**kw, "dirty": True}) is None
+    # too large for one unit: a brief burst is a pop, activity that lasts may be muscle
+    assert artifact_label(brief, SFREQ, **{**kw, "oversized": True, "short": True}) \
+        == "artifact_pop"
+    assert artifact_label(long_, SFREQ, **{**kw, "oversized": True}) is None
+
+
+def test_oversized():
+    assert oversized(burst(peak=2.5e-3), 2e-3)
+    assert not oversized(burst(peak=1.5e-3), 2e-3)
+    assert not oversized(burst(peak=2.5e-3), 0.0)  # no limit
 
 
 def test_trails_artifact():

@@ -197,6 +197,14 @@ class DetectorConfig:
         A burst whose band-passed content is pitched below this (TKEO mean
         frequency) is an artefact: surface motor-unit potentials sit at
         60-200 Hz, the high-pass leak of a QRS or a step at 20-45 Hz.
+    fasc_max_uv : float
+        Largest band-passed peak (uV) of one motor unit's surface potential:
+        a burst short enough for a fasciculation but larger than this, outside
+        a spasm, is a pop. Surface potentials of single units measure tens to
+        hundreds of microvolts, and the largest units of reinnervated muscle
+        (ALS) about a millivolt; electrode spikes and contact transients
+        reach several millivolts. 0 sets no limit (for an electrode over an
+        exceptionally large unit, or a sensor whose units are not volts).
     """
 
     window_s: float = _param(0.008, "detection envelope window (s)")
@@ -223,6 +231,8 @@ class DetectorConfig:
         1.0, "2-20 Hz / band energy above which a short burst is an artefact")
     artifact_max_freq_hz: float = _param(
         45.0, "TKEO mean frequency below which a burst is an artefact (Hz)")
+    fasc_max_uv: float = _param(
+        2000.0, "largest fasciculation peak, larger brief bursts are pops (uV, 0 = no limit)")
 
     def __post_init__(self):
         p = "detector."
@@ -253,6 +263,7 @@ class DetectorConfig:
                      0, self.artifact_lowfreq_ratio, low_open=True)
         check_number(p + "artifact_max_freq_hz", self.artifact_max_freq_hz,
                      0, 5000)
+        check_number(p + "fasc_max_uv", self.fasc_max_uv, 0, 1e6)
 
 
 def _check_bool(name, value):

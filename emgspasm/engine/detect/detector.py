@@ -111,7 +111,7 @@ from .layout import Record
 from .params import fasc_max_s, kernel_params, ring_decay, tail_excess
 from .rules import (ECG_TRAIL_PEAK, ECG_TRAIL_S, ECHO_HISTORY, POP_MAX_S, artifact_label,
                     beat_locked, beating, burst_features, discharges, in_train,
-                    looks_artifact, on_rhythm, spasm_subtype, trails_artifact)
+                    looks_artifact, on_rhythm, oversized, spasm_subtype, trails_artifact)
 
 #: Below this many records a chunk's unread segments are kept: dropping
 #: them costs more than handling them.
@@ -444,6 +444,7 @@ class Detector:
                 or self._length_s(burst) > self._fasc_max_s
                 or self._artifact_label(ch, burst, short=True) is not None
                 or self._completes_doublet(ch, burst)
+                or self._rings_after_fasciculation(ch, burst)
                 or not self._isolated(ch, burst)
                 or self._in_train(ch, burst.onset)):
             return
@@ -483,7 +484,11 @@ class Detector:
                 self._drop_from_group(c, t, notices)
                 return
             if label in (ARTIFACT_ECG, ARTIFACT_POP) and not self._trails_artifact(ch, burst):
-                ch.beat_onsets.append(burst.onset)
+                # a spike too large for a unit is no beat either: while a
+                # rhythm goes on it must not break it
+                if not (self._oversized(burst, in_group)
+                        and beating(ch.beat_onsets, burst.onset, self.sfreq)):
+                    ch.beat_onsets.append(burst.onset)
                 ch.last_artifact = (burst.onset, burst.peak)
                 ch.last_artifact_label = label
             self._emit_event(c, burst, label, None, t, notices)
@@ -492,6 +497,8 @@ class Detector:
         if short and self._completes_doublet(ch, burst):
             self._make_doublet(c, burst, notices)
             return
+        if short and ch.reported is None and self._rings_after_fasciculation(ch, burst):
+            return  # muscle-like, but the ring-down of the discharge just before
         if short:
             in_train = self._in_train(ch, burst.onset)
             ch.short_onsets.append(burst.onset)
@@ -517,11 +524,19 @@ class Detector:
         brief = self._length_s(burst) <= POP_MAX_S
         trailing = brief and self._trails_artifact(ch, burst)
         beat = brief and not trailing and (ch.qrs_start or self._on_rhythm(ch, burst.onset))
+        in_group = self._in_group(ch, burst.onset)
         return artifact_label(
-            burst, self.sfreq, looks=self._looks_artifact(burst, self._in_group(ch, burst.onset)),
+            burst, self.sfreq, looks=self._looks_artifact(burst, in_group),
             short=short, dirty=burst.lowratio > d.fasc_max_lowfreq_ratio,
+            oversized=self._oversized(burst, in_group),
             trailing=trailing, beat=beat, qrs_start=ch.qrs_start,
             trailing_label=ch.last_artifact_label)
+
+    def _oversized(self, burst, in_group):
+        """Outside a spasm, as brief as a discharge and larger than one unit's
+        surface potential can be (``fasc_max_uv``)."""
+        return (not in_group and self._length_s(burst) <= self._fasc_max_s
+                and oversized(burst, self.config.detector.fasc_max_uv * 1e-6))
 
     def _completes_doublet(self, ch, burst):
         """A second discharge soon after the fasciculation just reported."""
@@ -542,13 +557,15 @@ class Detector:
                 or self._length_s(burst) <= self._discharge_max_s(burst.snr))
 
     def _rings_after_fasciculation(self, ch, burst):
-        """Is an artefact-like burst the ring of the fasciculation before it?
+        """Is a burst the ring of the fasciculation before it?
 
         After a large discharge the band-pass rings at its low edge (20 Hz);
         the ring's later lobes can lift the envelope over the threshold again,
-        low-pitched, a few per cent of the discharge's size. One that starts
-        within the ring's extent for that discharge's SNR (as
-        :meth:`_discharge_max_s`) and under half its size is that ring.
+        a few per cent of the discharge's size: mostly low-pitched (taken for
+        a pop), sometimes with the pitch of muscle (taken for a second, tiny
+        fasciculation). One that starts within the ring's extent for that
+        discharge's SNR (as :meth:`_discharge_max_s`) and under half its size
+        is that ring; a repeat of the same unit is as large as the first.
         """
         if not ch.fascs or self._in_group(ch, burst.onset):
             return False

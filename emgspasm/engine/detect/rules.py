@@ -165,8 +165,14 @@ def looks_artifact(burst, in_group, lowratio_limit, pitch_limit_hz):
     return not in_group and burst.freq_hz < pitch_limit_hz
 
 
-def artifact_label(burst, sfreq, *, looks, short, dirty, trailing, beat, qrs_start,
-                   trailing_label):
+def oversized(burst, max_peak_v):
+    """Is the burst larger than one motor unit's surface potential can be
+    (``max_peak_v`` volts, band-passed; 0: no limit)?"""
+    return 0 < max_peak_v < burst.peak
+
+
+def artifact_label(burst, sfreq, *, looks, short, dirty, oversized, trailing, beat,
+                   qrs_start, trailing_label):
     """The artefact a burst is (pop, ECG, motion), or None if it is muscle.
 
     Parameters
@@ -179,6 +185,9 @@ def artifact_label(burst, sfreq, *, looks, short, dirty, trailing, beat, qrs_sta
         The burst is short enough for a fasciculation.
     dirty : bool
         Its 2-20 Hz ratio is above what a single discharge allows.
+    oversized : bool
+        Outside a spasm and larger than one motor unit's surface potential
+        (:func:`oversized`).
     trailing : bool
         It trails a brief artefact (:func:`trails_artifact`).
     beat : bool
@@ -188,7 +197,7 @@ def artifact_label(burst, sfreq, *, looks, short, dirty, trailing, beat, qrs_sta
     trailing_label : str
         What the artefact it trails was.
     """
-    if not (looks or trailing or (dirty and (short or beat))
+    if not (looks or trailing or (dirty and (short or beat)) or (oversized and short)
             or (beat and (short or qrs_start))):
         return None
     if trailing:
