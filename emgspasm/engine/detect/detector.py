@@ -37,10 +37,13 @@ The rules, per channel:
   at the delay where three of the last eight brief bursts after a beat did
   (a small S or T wave that crosses the threshold now and then, always at
   its place in the complex; fasciculations fall at random in the R-R
-  interval). An artefact-like burst under half the size of the
-  fasciculation just before it, within that discharge's ring
-  (:meth:`Detector._discharge_max_s`), is the band-pass's ring-down and
-  no event at all.
+  interval). A burst under half the size of the fasciculation just before
+  it, within that discharge's ring (:meth:`Detector._discharge_max_s`), is
+  the band-pass's ring-down and no event at all, artefact-like or not. A
+  burst no longer than ``fasc_max_s`` outside a spasm whose band-passed
+  peak exceeds ``fasc_max_uv`` (more than one motor unit's surface
+  potential can be) is a pop, and while an R-R rhythm goes on it is not
+  taken into the beat history.
 * **Fasciculation.** Activity no longer than ``fasc_max_s`` (plus the time
   a band clipped below Nyquist adds to any discharge's ring, see
   :func:`~emgspasm.engine.dsp._design.bandpass_smear_s`: 24 ms at 250 Hz, none
