@@ -31,6 +31,16 @@ def discharges(rng, starts, amplitude_v=400e-6, seconds=4, width_s=1.5e-3, mix=0
     return x
 
 
+def clonus(rng, rms_v, seconds=8):
+    """Quiet noise with a 5.5 Hz clonus from 2 to 5 s, ``rms_v`` RMS there."""
+    x = quiet(rng, seconds)
+    pool = _muscle.MotorUnitPool(SFREQ, rng)
+    cycles = np.arange(2 * SFREQ, 5 * SFREQ, SFREQ / 5.5).astype(int)
+    spikes = pool.clonic_spikes(cycles, np.full(len(cycles), 0.5), rng)
+    sig = pool.render(spikes, len(x))
+    return x + sig * rms_v / np.sqrt(np.mean(sig[int(2 * SFREQ):int(5 * SFREQ)] ** 2))
+
+
 def interference(rng, seconds):
     """Many units at once: 60-200 Hz Gaussian activity of unit RMS."""
     n = int(seconds * SFREQ)
@@ -96,13 +106,7 @@ def test_tonic_spasm_with_a_dip_is_one_spasm(rng):
 
 
 def test_clonic_spasm_is_not_a_run_of_fasciculations(rng):
-    x = quiet(rng, 8)
-    pool = _muscle.MotorUnitPool(SFREQ, rng)
-    cycles = np.arange(2 * SFREQ, 5 * SFREQ, SFREQ / 5.5).astype(int)
-    spikes = pool.clonic_spikes(cycles, np.full(len(cycles), 0.5), rng)
-    sig = pool.render(spikes, len(x))
-    sig *= 200e-6 / np.sqrt(np.mean(sig[int(2 * SFREQ):int(5 * SFREQ)] ** 2))
-    events, _ = run((x + sig)[None], SFREQ, ["EMG1"])
+    events, _ = run(clonus(rng, 200e-6)[None], SFREQ, ["EMG1"])
     assert labels(events) == ["spasm"]
     (spasm,) = [e for e in events if e.label == "spasm"]
     assert spasm.subtype == "clonic"
@@ -382,11 +386,7 @@ def test_a_spike_larger_than_one_unit_is_a_pop(rng):
     assert labels(run(x[None], SFREQ, ["EMG1"], no_limit)[0]) == ["fasciculation"]
     # a strong clonus, volleys of 5-15 mV, the first before any spasm is
     # open: muscle, with or without the limit
-    y = quiet(rng, 8)
-    pool = _muscle.MotorUnitPool(SFREQ, rng)
-    cycles = np.arange(2 * SFREQ, 5 * SFREQ, SFREQ / 5.5).astype(int)
-    sig = pool.render(pool.clonic_spikes(cycles, np.full(len(cycles), 0.5), rng), len(y))
-    y += sig * 2e-3 / np.sqrt(np.mean(sig[int(2 * SFREQ):int(5 * SFREQ)] ** 2))
+    y = clonus(rng, 2e-3)
     events = run(y[None], SFREQ, ["EMG1"])[0]
     assert labels(events) == ["spasm"] and events[0].onset < 2.0
     assert events == run(y[None], SFREQ, ["EMG1"], no_limit)[0]

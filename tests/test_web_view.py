@@ -244,6 +244,14 @@ def test_two_clients_each_at_their_own_width(sim):
         assert {m["kind"] for m in header["marks"]} >= {"spasm", "fasciculation"}
 
 
+def client_frame(opcode, payload):
+    """One final websocket frame (under 126 bytes), masked as a client must
+    send it."""
+    mask = b"\x01\x02\x03\x04"
+    masked = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+    return bytes([0x80 | opcode, 0x80 | len(payload)]) + mask + masked
+
+
 def raw_client(port, width=None):
     """A websocket client on a bare socket: the handshake, its width if
     given, and then only what the test does with it."""
@@ -252,10 +260,8 @@ def raw_client(port, width=None):
                  b"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
                  b"Sec-WebSocket-Version: 13\r\n\r\n")
     assert sock.recv(12).startswith(b"HTTP/1.1 101")
-    if width is not None:  # one masked text frame, as a client must send it
-        text, mask = json.dumps({"width": width}).encode(), b"\x01\x02\x03\x04"
-        masked = bytes(b ^ mask[i % 4] for i, b in enumerate(text))
-        sock.sendall(bytes([0x81, 0x80 | len(text)]) + mask + masked)
+    if width is not None:  # a text frame
+        sock.sendall(client_frame(0x1, json.dumps({"width": width}).encode()))
     return sock
 
 
@@ -304,8 +310,7 @@ def test_stopping_while_a_page_is_closing_on_its_own():
         await server._disconnect()
 
     try:
-        sock.sendall(bytes([0x88, 0x82]) + b"\x01\x02\x03\x04"
-                     + bytes(b ^ m for b, m in zip(struct.pack("!H", 1000), b"\x01\x02")))
+        sock.sendall(client_frame(0x8, struct.pack("!H", 1000)))  # close, normal
         asyncio.run_coroutine_threadsafe(
             stop_between_answer_and_departure(), server._loop).result(15)
         wait_for(lambda: not connections, what="the connection to leave")
