@@ -31,11 +31,12 @@ def discharges(rng, starts, amplitude_v=400e-6, seconds=4, width_s=1.5e-3, mix=0
     return x
 
 
-def clonus(rng, rms_v, seconds=8):
-    """Quiet noise with a 5.5 Hz clonus from 2 to 5 s, ``rms_v`` RMS there."""
+def clonus(rng, rms_v, seconds=8, hz=5.5, missing=()):
+    """Quiet noise with a clonus from 2 to 5 s, ``rms_v`` RMS there, without
+    the volleys numbered in ``missing``."""
     x = quiet(rng, seconds)
     pool = _muscle.MotorUnitPool(SFREQ, rng)
-    cycles = np.arange(2 * SFREQ, 5 * SFREQ, SFREQ / 5.5).astype(int)
+    cycles = np.delete(np.arange(2 * SFREQ, 5 * SFREQ, SFREQ / hz).astype(int), missing)
     spikes = pool.clonic_spikes(cycles, np.full(len(cycles), 0.5), rng)
     sig = pool.render(spikes, len(x))
     return x + sig * rms_v / np.sqrt(np.mean(sig[int(2 * SFREQ):int(5 * SFREQ)] ** 2))
@@ -111,6 +112,14 @@ def test_clonic_spasm_is_not_a_run_of_fasciculations(rng):
     (spasm,) = [e for e in events if e.label == "spasm"]
     assert spasm.subtype == "clonic"
     assert labels(events, muscle_only=False) == ["spasm"]
+
+
+@pytest.mark.parametrize("missing, spasms", [((6,), 1), ((6, 7), 2)])
+def test_a_volley_under_the_threshold_does_not_split_a_clonus(rng, missing, spasms):
+    # at 4 Hz one missing volley leaves a gap (about 0.45 s) over merge_gap_s;
+    # the rhythm bridges one, not two
+    events, _ = run(clonus(rng, 200e-6, hz=4.0, missing=missing)[None], SFREQ, ["EMG1"])
+    assert labels(events) == ["spasm"] * spasms
 
 
 def test_pop_is_not_a_fasciculation(rng):

@@ -11,9 +11,9 @@ from emgspasm.engine.detect.groups import SpasmGroup
 from emgspasm.engine.detect.layout import END, Record
 from emgspasm.engine.detect.params import tail_excess
 from emgspasm.engine.detect.rules import (Burst, added_lowband, artifact_label, beat_locked,
-                                          beating, burst_features, discharges, in_train,
-                                          looks_artifact, on_rhythm, oversized, spasm_subtype,
-                                          trails_artifact)
+                                          beating, burst_features, clonus_period, discharges,
+                                          in_train, looks_artifact, on_rhythm, oversized,
+                                          skips_one_volley, spasm_subtype, trails_artifact)
 
 SFREQ = 1000.0
 
@@ -124,6 +124,40 @@ def test_on_rhythm():
     assert not on_rhythm(deque([0, 200, 400, 600]), 800, SFREQ)  # 300 bpm: no heart
 
 
+def test_clonus_period():
+    volleys = [0, 200, 410, 600, 790]                   # 5 Hz, drifting a little
+    assert clonus_period(volleys, SFREQ) == 200
+    assert clonus_period(volleys[:4], SFREQ) is None    # too few volleys
+    assert clonus_period([0, 200, 300, 600, 800], SFREQ) is None   # irregular
+    assert clonus_period([0, 500, 1000, 1500, 2000], SFREQ) is None  # 2 Hz: no clonus
+    assert clonus_period([0, 100, 200, 300, 400], SFREQ) is None     # 10 Hz: no clonus
+
+
+def test_skips_one_volley():
+    volleys = [0, 200, 400, 600, 800]
+    assert skips_one_volley(volleys, 200, 1200)         # the one at 1000 stayed under
+    assert skips_one_volley(volleys, 200, 1160)         # within a fifth of the period
+    assert not skips_one_volley(volleys, 200, 1100)     # off the rhythm
+    assert not skips_one_volley(volleys, 200, 1400)     # two missed: the clonus is over
+
+
+def test_a_group_bridges_one_missing_volley_of_its_clonus():
+    group = SpasmGroup(onset=0, last_offset=0)
+    for onset in range(0, 1000, 200):                   # 5 Hz volleys of 50 ms
+        group.add(burst(onset=onset, offset=onset + 50, peak=200e-6), SFREQ)
+    assert group.period == 200
+    gap = 250                                           # last activity 850: gap ends at 1100
+    assert not group.continues(1120, gap, 2000)         # off the rhythm, past the gap
+    assert not group.continues(1200, gap, 2000)         # past the gap, but...
+    assert group.skips_a_volley(1200, 150e-6)           # ...the volley at 1000 stayed under
+    assert not group.skips_a_volley(1120, 150e-6)       # off the rhythm
+    assert not group.skips_a_volley(1200, 60e-6)        # too small for a volley (a QRS)
+    assert group.closes_at(gap, 2000) == 800 + int(2.2 * 200)
+    group.add(burst(onset=1200, offset=1250, peak=150e-6), SFREQ)
+    assert list(group.onsets)[-2:] == [1000, 1200]      # the missing volley keeps its place
+    assert group.period == 200
+
+
 def test_beating():
     beats = deque([0, 800, 1610, 2400])           # ~75 bpm, regular
     assert beating(beats, 3000, SFREQ)
@@ -182,10 +216,10 @@ def test_spasm_subtype(depths, expected):
 def test_group_lifecycle():
     group = SpasmGroup(onset=1000, last_offset=1000)
     assert group.closing_label(SFREQ, 0.5, 0.04) is None     # no muscle burst yet
-    group.add(burst(onset=1000, offset=1300, peak=300e-6, snr=20))
+    group.add(burst(onset=1000, offset=1300, peak=300e-6, snr=20), SFREQ)
     assert group.continues(1600, 350, 2000) and not group.continues(1700, 350, 2000)
     assert group.closing_label(SFREQ, 0.5, 0.04) == "burst"
-    group.add(burst(onset=1600, offset=1900, peak=200e-6, snr=10))
+    group.add(burst(onset=1600, offset=1900, peak=200e-6, snr=10), SFREQ)
     assert (group.peak, group.snr, group.bursts) == (300e-6, 20, 2)
     assert group.duration_s(SFREQ) == pytest.approx(0.901)
     assert group.closing_label(SFREQ, 0.5, 0.04) == "spasm"
@@ -201,7 +235,7 @@ def test_time_hidden_by_an_artefact_is_not_a_gap_in_a_spasm():
     assert group.closes_at(gap, 2000) == 1000 + 100 + gap
     group.mask(900, 1010)               # only what lies after the last activity counts
     assert group.masked == 110
-    group.add(burst(onset=1400, offset=1500))   # muscle again: a new gap starts from it
+    group.add(burst(onset=1400, offset=1500), SFREQ)   # muscle again: a new gap starts from it
     assert (group.last_offset, group.masked) == (1500, 0)
     assert group.duration_s(1000.0) == pytest.approx(1.501)   # artefacts add no duration
 

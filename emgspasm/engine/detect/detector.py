@@ -353,7 +353,7 @@ class Detector:
             # outgrows a discharge's tail (``min_burst_s``, see _segment)
             ch.burst_long = True
             burst = self._features(row)
-            in_group = self._in_group(ch, burst.onset)
+            in_group = self._in_group(ch, burst)
             # its first fasciculation-length looks like a QRS and falls on the
             # beat: a discharge riding on it must not make the beat a burst
             ch.qrs_start = (not in_group
@@ -376,7 +376,7 @@ class Detector:
 
     def _announce(self, c, row, notices):
         """Muscle activity has outgrown a fasciculation: join or open a group."""
-        group = self._group_for(c, row.onset, notices)
+        group = self._group_for(c, row, notices)
         if not group.announced:
             group.announced = True
             notices.append(Notice("burst_start", self.ch_names[c],
@@ -475,11 +475,11 @@ class Detector:
         if label is not None and self._rings_after_fasciculation(ch, burst):
             return  # the band-pass's ring-down of the discharge just before
         delay = burst.onset - ch.last_artifact[0]
-        if short and delay <= ECG_TRAIL_S * self.sfreq and not self._in_group(ch, burst.onset):
+        if short and delay <= ECG_TRAIL_S * self.sfreq and not self._in_group(ch, burst):
             ch.echo_delays.append(delay)
         if label is not None:
             self._withdraw(c, t, notices)
-            in_group = self._in_group(ch, burst.onset)
+            in_group = self._in_group(ch, burst)
             self._mask_group(ch, burst)
             if in_group and short and not self._looks_artifact(burst, in_group):
                 # a small unclean fragment inside a spasm: neither an artefact
@@ -517,8 +517,8 @@ class Detector:
                 ch.last_fasc = (index, burst.onset)
                 return
         self._withdraw(c, t, notices)
-        group = self._group_for(c, burst.onset, notices)
-        group.add(burst)
+        group = self._group_for(c, burst, notices)
+        group.add(burst, self.sfreq)
         self._arm(c)
 
     def _artifact_label(self, ch, burst, short):
@@ -527,7 +527,7 @@ class Detector:
         brief = self._length_s(burst) <= POP_MAX_S
         trailing = brief and self._trails_artifact(ch, burst)
         beat = brief and not trailing and (ch.qrs_start or self._on_rhythm(ch, burst.onset))
-        in_group = self._in_group(ch, burst.onset)
+        in_group = self._in_group(ch, burst)
         return artifact_label(
             burst, self.sfreq, looks=self._looks_artifact(burst, in_group),
             short=short, dirty=burst.lowratio > d.fasc_max_lowfreq_ratio,
@@ -570,7 +570,7 @@ class Detector:
         discharge's SNR (as :meth:`_discharge_max_s`) and under half its size
         is that ring; a repeat of the same unit is as large as the first.
         """
-        if not ch.fascs or self._in_group(ch, burst.onset):
+        if not ch.fascs or self._in_group(ch, burst):
             return False
         event = self._ledger[ch.fascs[-1]]
         if event is None:
@@ -614,7 +614,7 @@ class Detector:
 
     def _mask_group(self, ch, burst):
         """An artefact inside the open group hides the muscle for its length."""
-        if self._in_group(ch, burst.onset):
+        if self._in_group(ch, burst):
             ch.group.mask(burst.onset, burst.offset)
 
     def _drop_from_group(self, c, t, notices):
@@ -631,15 +631,15 @@ class Detector:
         else:
             self._arm(c)
 
-    def _group_for(self, c, onset, notices):
+    def _group_for(self, c, burst, notices):
         ch = self._channels[c]
         group = ch.group
-        if self._in_group(ch, onset):
+        if self._in_group(ch, burst):
             self._timers.pop(c, None)
             return group
         if group is not None:
-            self._close_group(c, onset, notices)
-        ch.group = SpasmGroup(onset, onset, held=ch.sustained)
+            self._close_group(c, burst.onset, notices)
+        ch.group = SpasmGroup(burst.onset, burst.onset, held=ch.sustained)
         return ch.group
 
     def _precursors(self, ch, group):
@@ -753,16 +753,19 @@ class Detector:
         return looks_artifact(burst, in_group, self.config.detector.artifact_lowfreq_ratio,
                               self._artifact_pitch_hz)
 
-    def _in_group(self, ch, onset):
-        """Does a burst at ``onset`` continue the channel's open group?"""
-        return ch.group is not None and ch.group.continues(onset, self._p["recent"],
-                                                           self._hold)
+    def _in_group(self, ch, burst):
+        """Does ``burst`` (or a record of it) continue the channel's open
+        group? Within its gap, or as the next but one volley of its clonus."""
+        group = ch.group
+        return group is not None and (
+            group.continues(burst.onset, self._p["recent"], self._hold)
+            or group.skips_a_volley(burst.onset, burst.peak))
 
     def _trails_artifact(self, ch, burst):
         """Part of the brief artefact before it: smaller and soon after, or
         at the delay where earlier bursts followed their beats."""
         return trails_artifact(burst, *ch.last_artifact, self.sfreq) or (
-            not self._in_group(ch, burst.onset)
+            not self._in_group(ch, burst)
             and beat_locked(ch.echo_delays, burst.onset - ch.last_artifact[0], self.sfreq))
 
     def _on_rhythm(self, ch, onset):

@@ -9,13 +9,26 @@ stretch) does not count towards that gap: the muscle under them cannot be
 seen, so a spasm stays one spasm through them. While the kernel finds
 sustained activity (a weak contraction whose envelope stays a little above
 the noise between bursts) the group is *held*: the gap it allows grows to
-``HOLD_S``. What it was is decided at the close, by
+``HOLD_S``. While its last bursts keep a clonus's rhythm, a burst where
+the next but one volley is due also continues it: the volley between
+stayed under the threshold. What it was is decided at the close, by
 :meth:`SpasmGroup.closing_label`.
 """
 
+from collections import deque
 from dataclasses import dataclass, field
 
 from ..vocabulary import BURST, SPASM
+from .rules import CLONUS_TOL, clonus_period, skips_one_volley
+
+#: Bursts whose onsets the group keeps, to find a clonus's rhythm
+#: (:func:`~emgspasm.engine.detect.rules.clonus_period` reads four intervals).
+RHYTHM_BURSTS = 5
+#: A burst where the next but one volley is due is one when at least this
+#: fraction of the smallest of those bursts: a clonus's volleys vary in size
+#: by a factor of two or so from one to the next, and a QRS complex or a
+#: pop of another size that happens to fall on the rhythm is no volley.
+VOLLEY_PEAK_FRACTION = 0.5
 
 #: The longest gap between bursts of a held group. Sustained activity with
 #: no burst at all for this long is as likely a rise of the background (an
@@ -56,6 +69,10 @@ class SpasmGroup:
         :meth:`~emgspasm.engine.detect.detector.Detector._take_in_precursors`);
         the spasm is reported from there, but judged (length, subtype
         windows) on its own activity.
+    onsets, peaks : deque
+        Onsets (samples) and peaks (V) of its last muscle bursts.
+    period : int or None
+        Their clonus period (samples), when they keep one.
     """
 
     onset: int
@@ -69,14 +86,32 @@ class SpasmGroup:
     masked: int = 0
     held: bool = False
     lead_onset: int | None = None
+    onsets: deque = field(default_factory=lambda: deque(maxlen=RHYTHM_BURSTS))
+    peaks: deque = field(default_factory=lambda: deque(maxlen=RHYTHM_BURSTS))
+    period: int | None = None
 
     def continues(self, onset, max_gap, hold_gap):
-        """Does activity starting at ``onset`` belong to this group?"""
-        return onset <= self.closes_at(max_gap, hold_gap)
+        """Does activity starting at ``onset`` belong to this group (within
+        its largest gap)?"""
+        return onset <= self._gap_ends(max_gap, hold_gap)
+
+    def skips_a_volley(self, onset, peak):
+        """Is a burst at ``onset`` of ``peak`` the next but one volley of the
+        group's clonus (where it is due, and of a volley's size)?"""
+        return (self.period is not None
+                and skips_one_volley(self.onsets, self.period, onset)
+                and peak >= VOLLEY_PEAK_FRACTION * min(self.peaks))
 
     def closes_at(self, max_gap, hold_gap):
         """Sample after which, with no more activity, the group is over: the
-        largest gap (``hold_gap`` while held) after its last activity."""
+        largest gap (``hold_gap`` while held) after its last activity, or
+        the end of the tolerance around its clonus's next but one volley."""
+        end = self._gap_ends(max_gap, hold_gap)
+        if self.period is not None:
+            end = max(end, self.onsets[-1] + int((2 + CLONUS_TOL) * self.period))
+        return end
+
+    def _gap_ends(self, max_gap, hold_gap):
         return self.last_offset + self.masked + (hold_gap if self.held else max_gap)
 
     def mask(self, onset, offset):
@@ -90,12 +125,19 @@ class SpasmGroup:
             self.masked = 0
             self.last_offset = offset
 
-    def add(self, burst):
+    def add(self, burst, sfreq):
         """A muscle burst ended inside the group."""
         self.extend(burst.offset)
         self.peak = max(self.peak, burst.peak)
         self.snr = max(self.snr, burst.snr)
         self.bursts += 1
+        if self.skips_a_volley(burst.onset, burst.peak):
+            # the volley between, under the threshold, keeps its place
+            self.onsets.append(self.onsets[-1] + self.period)
+            self.peaks.append(burst.peak)
+        self.onsets.append(burst.onset)
+        self.peaks.append(burst.peak)
+        self.period = clonus_period(self.onsets, sfreq)
 
     def duration_s(self, sfreq):
         """Seconds from the first to the last active sample, both included."""

@@ -36,6 +36,14 @@ QRS_MAX_S = 0.12
 #: small S or T wave that crosses the threshold now and then, always at its
 #: place in the complex. Fasciculations fall at random in the R-R interval.
 ECHO_HISTORY, ECHO_MATCHES, ECHO_TOL_S = 8, 3, 0.006
+#: Clonus: volleys at 3-8 Hz (the band of the subtype's modulation)...
+CLONUS_HZ = (3.0, 8.0)
+#: ... regular to within this range over their median over the last four
+#: intervals (a clonus's frequency drifts by some 10 % over seconds, and a
+#: volley's detected onset moves with its 5-20 ms dispersion)...
+CLONUS_SPREAD = 0.35
+#: ... and a volley is due within this fraction of the period.
+CLONUS_TOL = 0.2
 #: Artefact bursts shorter than this are pops (or ECG): a QRS lasts 60-120 ms;
 #: longer ones are motion.
 POP_MAX_S = 0.15
@@ -220,14 +228,37 @@ def trails_artifact(burst, artifact_onset, artifact_peak, sfreq):
 def rhythm_period(beat_onsets, sfreq):
     """The R-R interval (samples) of the last four beats when they are
     regular and within the heart's range, else None."""
-    beats = list(beat_onsets)[-4:]
-    if len(beats) < 4:
+    return _regular_period(beat_onsets, 3, ECG_RR_S[0] * sfreq, ECG_RR_S[1] * sfreq,
+                           ECG_RR_SPREAD)
+
+
+def clonus_period(volley_onsets, sfreq):
+    """The period (samples) of the last five bursts of a spasm when they
+    are regular and at 3-8 Hz (a clonus), else None."""
+    return _regular_period(volley_onsets, 4, sfreq / CLONUS_HZ[1], sfreq / CLONUS_HZ[0],
+                           CLONUS_SPREAD)
+
+
+def skips_one_volley(volley_onsets, period, onset):
+    """Does a burst at ``onset`` fall where the next but one volley of a
+    clonus of ``period`` samples is due (the one between stayed under the
+    threshold)?"""
+    gap = onset - volley_onsets[-1]
+    return abs(gap - 2 * period) <= CLONUS_TOL * period
+
+
+def _regular_period(onsets, n_intervals, shortest, longest, spread):
+    """The median of the last ``n_intervals`` intervals between ``onsets``
+    when it lies in [shortest, longest] and they all lie within ``spread``
+    times it of each other, else None."""
+    last = list(onsets)[-(n_intervals + 1):]
+    if len(last) < n_intervals + 1:
         return None
-    rr = [b - a for a, b in zip(beats, beats[1:])]
-    period = sorted(rr)[1]  # the median of three
-    if not ECG_RR_S[0] * sfreq <= period <= ECG_RR_S[1] * sfreq:
+    intervals = sorted(b - a for a, b in zip(last, last[1:]))
+    period = intervals[len(intervals) // 2]
+    if not shortest <= period <= longest:
         return None
-    if max(rr) - min(rr) > ECG_RR_SPREAD * period:
+    if intervals[-1] - intervals[0] > spread * period:
         return None
     return period
 
