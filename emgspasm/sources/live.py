@@ -38,11 +38,13 @@ LSL_CLOCK = "lsl"
 class SampleClock:
     """When each sample was taken, on a source's clock.
 
-    The source adds an anchor (a sample index and its time) as samples come;
-    the time of any sample is then read off the nearest anchor at the
-    nominal rate. An anchor that the previous one predicts to within
-    ``tolerance_s`` is not kept, so a steady stream needs few; at most
-    ``max_anchors`` are kept (the newest). Safe to add from one thread and
+    The source adds an anchor (a sample index and its time) as samples come,
+    at the first sample of each block; the time of any sample is then read
+    off the last anchor at or before it at the nominal rate, so it never
+    changes once the sample's block has come (a marker sent with it stays
+    where a later query puts it). An anchor that the previous one predicts
+    to within ``tolerance_s`` is not kept, so a steady stream needs few; at
+    most ``max_anchors`` are kept (the newest). Safe to add from one thread and
     read from another.
 
     Parameters
@@ -73,10 +75,8 @@ class SampleClock:
         with self._lock:
             if not self._index:
                 return None
-            right = bisect.bisect_left(self._index, index)
-            near = [k for k in (right - 1, right) if 0 <= k < len(self._index)]
-            nearest = min(near, key=lambda k: abs(self._index[k] - index))
-            return self._predict(nearest, index, sfreq)
+            at_or_before = max(0, bisect.bisect_right(self._index, index) - 1)
+            return self._predict(at_or_before, index, sfreq)
 
     def _predict(self, k, index, sfreq):
         return self._time[k] + (index - self._index[k]) / sfreq
@@ -236,10 +236,11 @@ class LiveSource:
             item = replace(item, sample=self._samples,
                            message=f"{self.label}: {item.message}")
         elif item.n_samples:
+            first = self._samples
             self._samples += item.n_samples
             if self.sfreq:
-                self._times.add(self._samples - 1,
-                                time.monotonic() if last_at is None else last_at,
+                last_at = time.monotonic() if last_at is None else last_at
+                self._times.add(first, last_at - (item.n_samples - 1) / self.sfreq,
                                 self.sfreq)
         self.queue.put(item)
 
