@@ -112,9 +112,10 @@ from . import _kernels, layout
 from .groups import HOLD_S, SpasmGroup
 from .layout import Record
 from .params import fasc_max_s, kernel_params, ring_decay, tail_excess
-from .rules import (ECG_TRAIL_PEAK, ECG_TRAIL_S, ECHO_HISTORY, POP_MAX_S, artifact_label,
-                    beat_locked, beating, burst_features, discharges, in_train,
-                    looks_artifact, on_rhythm, oversized, spasm_subtype, trails_artifact)
+from .rules import (CLONUS_HZ, ECG_TRAIL_PEAK, ECG_TRAIL_S, ECHO_HISTORY, POP_MAX_S,
+                    artifact_label, beat_locked, beating, burst_features, discharges,
+                    in_train, looks_artifact, on_rhythm, oversized, spasm_subtype,
+                    trails_artifact)
 
 #: Below this many records a chunk's unread segments are kept: dropping
 #: them costs more than handling them.
@@ -207,7 +208,7 @@ class Detector:
         self._hold = round(HOLD_S * self.sfreq)
         self._min_burst = round(config.detector.min_burst_s * self.sfreq)
         fs = self.sfreq
-        self._mod_sos = signal.butter(1, [3.0, 8.0], btype="bandpass", fs=fs,
+        self._mod_sos = signal.butter(1, CLONUS_HZ, btype="bandpass", fs=fs,
                                       output="sos")
         self.reset()
 

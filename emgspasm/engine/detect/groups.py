@@ -19,7 +19,7 @@ from collections import deque
 from dataclasses import dataclass, field
 
 from ..vocabulary import BURST, SPASM
-from .rules import CLONUS_TOL, clonus_period, skips_one_volley
+from .rules import clonus_period, next_but_one_due, skips_one_volley
 
 #: Bursts whose onsets the group keeps, to find a clonus's rhythm
 #: (:func:`~emgspasm.engine.detect.rules.clonus_period` reads four intervals).
@@ -108,7 +108,7 @@ class SpasmGroup:
         the end of the tolerance around its clonus's next but one volley."""
         end = self._gap_ends(max_gap, hold_gap)
         if self.period is not None:
-            end = max(end, self.onsets[-1] + int((2 + CLONUS_TOL) * self.period))
+            end = max(end, int(next_but_one_due(self.onsets, self.period)[1]))
         return end
 
     def _gap_ends(self, max_gap, hold_gap):

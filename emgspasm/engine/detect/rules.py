@@ -239,12 +239,19 @@ def clonus_period(volley_onsets, sfreq):
                            CLONUS_SPREAD)
 
 
+def next_but_one_due(volley_onsets, period):
+    """The samples (earliest, latest) where the next but one volley of a
+    clonus of ``period`` samples is due."""
+    due = volley_onsets[-1] + 2 * period
+    return due - CLONUS_TOL * period, due + CLONUS_TOL * period
+
+
 def skips_one_volley(volley_onsets, period, onset):
     """Does a burst at ``onset`` fall where the next but one volley of a
     clonus of ``period`` samples is due (the one between stayed under the
     threshold)?"""
-    gap = onset - volley_onsets[-1]
-    return abs(gap - 2 * period) <= CLONUS_TOL * period
+    earliest, latest = next_but_one_due(volley_onsets, period)
+    return earliest <= onset <= latest
 
 
 def _regular_period(onsets, n_intervals, shortest, longest, spread):
