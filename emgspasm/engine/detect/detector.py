@@ -117,9 +117,6 @@ from .rules import (CLONUS_HZ, ECG_TRAIL_PEAK, ECG_TRAIL_S, ECHO_HISTORY, POP_MA
                     in_train, looks_artifact, on_rhythm, oversized, spasm_subtype,
                     trails_artifact)
 
-#: Below this many records a chunk's unread segments are kept: dropping
-#: them costs more than handling them.
-NEEDED_MIN_ROWS = 64
 #: Samples x channels per kernel call (bounds the record buffer).
 BLOCK_SAMPLES = 8192
 #: The artefact pitch limit is at most this fraction of the way up the band.
@@ -144,8 +141,9 @@ TAIL_ENERGY = 2.0
 
 
 # positions of a record's fields in ``tolist()`` rows
-_KIND, _CH, _T, _MOD_BP2, _MOD_ENV, _MOD_N = (
-    layout.RECORD.names.index(name) for name in ("kind", "ch", "t", "mod_bp2", "mod_env", "mod_n"))
+_KIND, _CH, _T, _MOD_BP2, _MOD_ENV, _MOD_N, _ACTIVE = (
+    layout.RECORD.names.index(name)
+    for name in ("kind", "ch", "t", "mod_bp2", "mod_env", "mod_n", "active"))
 
 
 class _Channel:
@@ -277,34 +275,39 @@ class Detector:
 
     def _handle_records(self, rows, notices):
         # stream order: by sample, then channel (the sort is stable)
-        rows = self._needed(rows[np.lexsort((rows["ch"], rows["t"]))])
+        rows = rows[np.lexsort((rows["ch"], rows["t"]))]
         for values in rows.tolist():
             t = values[_T]
+            if values[_KIND] == layout.SEGMENT and self._routine_segment(values):
+                continue
             if self._timers and self._next_due < t:
                 self._fire_timers(t, notices)
-            if values[_KIND] == layout.SEGMENT:
-                # most segments only add to a confirmed spasm's subtype sums
-                ch = self._channels[values[_CH]]
-                group = ch.group
-                if group is not None and group.confirmed_at is not None and not ch.qrs_start:
-                    group.segments.append((t, values[_MOD_BP2], values[_MOD_ENV],
-                                           values[_MOD_N]))
-                    continue
             self._handle(Record._make(values), notices)
 
-    def _needed(self, rows):
-        """``rows`` without the segments nothing reads: those of a channel
-        with no group (and no QRS-like start) before its first record that
-        could open one (LONG or END)."""
-        if len(rows) < NEEDED_MIN_ROWS:
-            return rows  # not worth the sorting out (a live chunk of a few ms)
-        kind, ch = rows["kind"], rows["ch"]
-        idle = np.array([c.group is None and not c.qrs_start for c in self._channels])
-        opens = np.flatnonzero((kind == layout.LONG) | (kind == layout.END))
-        first = np.full(len(self._channels), len(rows))
-        np.minimum.at(first, ch[opens], opens)
-        unread = (kind == layout.SEGMENT) & idle[ch] & (np.arange(len(rows)) < first[ch])
-        return rows[~unread] if unread.any() else rows
+    def _routine_segment(self, values):
+        """Take in a segment that changes nothing but a confirmed spasm's
+        subtype sums, or that nothing reads; False for any other.
+
+        Most segments are one or the other, so they skip the timers too:
+        only the channel's own timer can change what its segment does, and
+        one that is due sends the segment the long way, through
+        :meth:`_fire_timers`. Another channel's group that is due closes at
+        the next record handled, at its own sample, before any notice that
+        record gives, as it would have here (a routine segment gives none).
+        """
+        c, t = values[_CH], values[_T]
+        due = self._timers.get(c)
+        if due is not None and due < t:
+            return False
+        ch = self._channels[c]
+        group = ch.group
+        if group is None:
+            # no group to feed, no report to withdraw, no beat to turn into muscle
+            return ch.reported is None and not (ch.qrs_start and values[_ACTIVE] == 1)
+        if group.confirmed_at is None or ch.qrs_start:
+            return False
+        group.segments.append((t, values[_MOD_BP2], values[_MOD_ENV], values[_MOD_N]))
+        return True
 
     def finish(self):
         """End of stream: close open bursts, groups and flagged stretches.
