@@ -6,6 +6,22 @@ decision is taken at the exact stream sample where its condition becomes
 true, using only records up to that sample, so the events (and their
 ``detected_at``) do not depend on how the stream was cut into chunks.
 
+The parts, each with its rules in its docstring:
+
+* :mod:`~emgspasm.engine.detect.params`: the kernel's parameters, and where
+  each value comes from; :mod:`~emgspasm.engine.detect.layout`: the
+  records it writes.
+* :mod:`~emgspasm.engine.detect.rules`: the rules as pure functions of a
+  burst's features and its channel's history.
+* :mod:`~emgspasm.engine.detect.beats`: a channel's heartbeat history (ECG
+  trains, what trails a beat).
+* :mod:`~emgspasm.engine.detect.fasciculations`: a channel's fasciculation
+  reports, from the early report to its refinement, doublet or withdrawal.
+* :mod:`~emgspasm.engine.detect.groups`: a spasm group's gap, hold and
+  clonus rhythm, and what it was when it closes.
+* this module: the records' dispatch in stream order, the timers that close
+  groups, and the rules below.
+
 The rules, per channel:
 
 * **Artefact or muscle.** A burst whose raw 2-20 Hz energy exceeds
@@ -24,60 +40,26 @@ The rules, per channel:
   ratio must stay under ``fasc_max_lowfreq_ratio``. The 2-20 Hz energy
   counted is what a burst adds to the channel's background (wander,
   breathing) beyond that background's 90th percentile over the burst's
-  length (:func:`~emgspasm.engine.detect.rules.added_lowband`).
-  A brief burst (<= 150 ms) that continues a regular train of brief
-  artefacts (due within 10 % of the R-R interval of the last four) is ECG
-  when it is short or unclean, or when it began unclean on the beat (a
-  discharge riding on a QRS does not make the beat a burst); other brief
-  artefacts are pops, long ones motion. A burst under half its size within
-  0.2 s after a brief artefact belongs to it (the S wave and ring-down of a
-  QRS), as does one no larger than the artefact within a QRS's length
-  (120 ms) of its onset, and outside a spasm so does one of any size that
-  follows its beat
-  at the delay where three of the last eight brief bursts after a beat did
-  (a small S or T wave that crosses the threshold now and then, always at
-  its place in the complex; fasciculations fall at random in the R-R
-  interval). A burst under half the size of the fasciculation just before
-  it, within that discharge's ring (:meth:`Detector._discharge_max_s`), is
-  the band-pass's ring-down and no event at all, artefact-like or not. A
-  burst no longer than ``fasc_max_s`` outside a spasm whose band-passed
-  peak exceeds ``fasc_max_uv`` (more than one motor unit's surface
-  potential can be) is a pop, and while an R-R rhythm goes on it is not
-  taken into the beat history.
-* **Fasciculation.** Activity no longer than ``fasc_max_s`` (plus the time
-  a band clipped below Nyquist adds to any discharge's ring, see
-  :func:`~emgspasm.engine.dsp._design.bandpass_smear_s`: 24 ms at 250 Hz, none
-  from 2 kHz), at least ``isolation_s`` after the last multi-unit activity
-  and not part of a train of ``train_count`` short bursts each within
-  ``merge_gap_s`` of the last (that is clonus). A clearly clean one (2-20 Hz ratio under a quarter of
-  ``fasc_max_lowfreq_ratio``) is reported as soon as its discharge ends: the
-  detection envelope, or for a strong discharge (twice the on threshold) an
-  envelope over half the window, falls below the off threshold; one still
-  going ``report_due_s`` after it rose (a doublet or triplet whose
-  discharges merge into one burst, or the start of something longer) is
-  reported then. The burst's
-  end ``hangover_s`` later settles it: still a fasciculation, the report
-  stands (if it ended within a window of where the report said) or is
-  refined (``event_update``, e.g. a second discharge made it a doublet);
-  grown into anything else, it is withdrawn (``event_retract``;
-  ``emgspasm evaluate`` counts them). A burst that outgrows ``fasc_max_s``
-  with no more energy than a doublet's (two detection windows at its peak)
-  is still one discharge when it ends before ``min_burst_s`` or within the
-  band-pass's ring of its peak (:func:`~emgspasm.engine.detect.params.tail_excess`:
-  a potential 50 times the noise rings above the off threshold some 20 ms
-  longer than one at the on threshold); the provisional burst it opened is
-  cancelled and its report stands. A second clean
-  discharge within ``doublet_max_s`` of its onset, as a burst of its own,
-  also turns the reported fasciculation into a doublet.
+  length (:func:`~emgspasm.engine.detect.rules.added_lowband`). Which
+  artefact it is, ECG, pop or motion, and what trails a beat, is told by
+  :mod:`~emgspasm.engine.detect.beats`; the ring-down of a fasciculation
+  by :mod:`~emgspasm.engine.detect.fasciculations`. A burst no longer
+  than ``fasc_max_s`` outside a spasm whose band-passed peak exceeds
+  ``fasc_max_uv`` (more than one motor unit's surface potential can be) is
+  a pop.
+* **Fasciculation.** Activity no longer than ``fasc_max_s`` (and what a
+  clipped band adds to its ring), at least ``isolation_s`` after the last
+  multi-unit activity and not part of a train of ``train_count`` short
+  bursts each within ``merge_gap_s`` of the last (that is clonus). When it
+  is reported, refined or withdrawn: see
+  :mod:`~emgspasm.engine.detect.fasciculations`.
 * **Spasm (the merge rule).** Every other muscle burst joins the channel's
   open *group* if it starts within ``merge_gap_s`` of the group's last
   activity, else it opens a new group (time hidden by an artefact inside the
   group, a QRS, a pop or a flagged stretch, does not count towards that
   gap). Once a group is a spasm on its own activity (confirmed, or closed
-  as one), fasciculations reported within ``merge_gap_s`` before its first
-  activity (or before one taken in) were its first discharges: a
-  contraction recruits its smallest units first. They are withdrawn and
-  the spasm starts at the first of them. A group is announced provisionally
+  as one), the fasciculations that led into it are taken in as its first
+  discharges. A group is announced provisionally
   (``burst_start``) when its first burst outlasts a fasciculation,
   confirmed (``spasm_start``) once it has been active for ``confirm_s``
   (counted from the discharges that led into it, a third of that on its
@@ -100,22 +82,20 @@ The rules, per channel:
 """
 
 from collections import deque
-from dataclasses import replace
 
 import numpy as np
 from scipy import signal
 
 from ..events import Event, EventLedger, Notice, confidence_from_snr
-from ..vocabulary import (ARTIFACT_ECG, ARTIFACT_POP, BAD_PREFIX,
-                          BURST, FASCICULATION, FLAG_NAMES, SPASM)
+from ..vocabulary import ARTIFACT_ECG, ARTIFACT_POP, BAD_PREFIX, BURST, FLAG_NAMES, SPASM
 from . import _kernels, layout
+from .beats import BeatHistory
+from .fasciculations import DischargeTerms, FasciculationReports, burst_event
 from .groups import HOLD_S, SpasmGroup
 from .layout import Record
 from .params import fasc_max_s, kernel_params, ring_decay, tail_excess
-from .rules import (CLONUS_HZ, ECG_TRAIL_PEAK, ECG_TRAIL_S, ECHO_HISTORY, POP_MAX_S,
-                    artifact_label, beat_locked, beating, burst_features, discharges,
-                    in_train, looks_artifact, on_rhythm, oversized, spasm_subtype,
-                    trails_artifact)
+from .rules import (CLONUS_HZ, POP_MAX_S, artifact_label, burst_features, discharges,
+                    in_train, looks_artifact, oversized, spasm_subtype)
 
 #: Samples x channels per kernel call (bounds the record buffer).
 BLOCK_SAMPLES = 8192
@@ -126,10 +106,6 @@ PITCH_BAND_FRACTION = 0.12
 #: surface MUAP has almost nothing there; a QRS residue or the first lobe of
 #: a pop has some). Doubtful ones wait for the end of the burst.
 EARLY_CLEAN_FRACTION = 0.25
-#: Fasciculations remembered per channel, to be taken into a group that opens
-#: right after them: more than a ramp's first discharges within a few
-#: ``merge_gap_s`` of each other.
-PRECURSORS = 8
 #: A group is confirmed once it has been active for ``confirm_s`` counting
 #: from the discharges that led into it, and for this share of that on its
 #: own activity.
@@ -149,21 +125,16 @@ _KIND, _CH, _T, _MOD_BP2, _MOD_ENV, _MOD_N, _ACTIVE = (
 class _Channel:
     """Per-channel state of the event rules."""
 
-    def __init__(self):
+    def __init__(self, beats, reports):
         self.group = None
         self.burst_open = False
         self.burst_long = False
+        self.qrs_start = False  # the open burst began like a QRS, on the beat
         self.last_muscle_offset = -np.inf
         self.short_onsets = deque(maxlen=16)
-        self.beat_onsets = deque(maxlen=12)
-        self.last_artifact = (-np.inf, 0.0)
-        self.last_fasc = None  # (ledger handle, onset) while a doublet may follow
-        self.reported = None  # ledger handle of a fasciculation reported mid-burst
-        self.qrs_start = False  # the open burst began like a QRS, on the beat
-        self.last_artifact_label = ARTIFACT_POP
-        self.echo_delays = deque(maxlen=ECHO_HISTORY)  # brief bursts' delays after beats
-        self.fascs = deque(maxlen=PRECURSORS)  # ledger handles of recent fasciculations
         self.sustained = False  # the kernel finds sustained activity
+        self.beats = beats  # its BeatHistory
+        self.reports = reports  # its FasciculationReports
 
 
 class Detector:
@@ -199,10 +170,10 @@ class Detector:
         self._p = self._prm[0]
         self._window = int(self._p["window"])
         self._fasc_max_s = fasc_max_s(self.sfreq, config)
-        self._tail = tail_excess(self.sfreq, config)
-        # a report made on the short envelope stands if the whole burst ends
-        # within one detection window of where it said
-        self._settle_s = self._window / self.sfreq
+        self._terms = DischargeTerms(
+            sfreq=self.sfreq, on_snr=d.on_snr, fasc_max_s=self._fasc_max_s,
+            tail=tail_excess(self.sfreq, config), settle_s=self._window / self.sfreq,
+            doublet_max=d.doublet_max_s * self.sfreq, merge_gap=self._p["recent"])
         self._hold = round(HOLD_S * self.sfreq)
         self._min_burst = round(config.detector.min_burst_s * self.sfreq)
         fs = self.sfreq
@@ -216,13 +187,15 @@ class Detector:
         self._env_buf = np.zeros((self._window, n_ch))
         self._sus_buf = np.zeros((int(self._p["sus_len"]), n_ch), np.uint8)
         self._state = layout.new_state(n_ch)
-        self._channels = [_Channel() for _ in self.ch_names]
+        self._ledger = EventLedger()
+        self._channels = [_Channel(BeatHistory(self.sfreq),
+                                   FasciculationReports(name, self._ledger, self._terms))
+                          for name in self.ch_names]
         # the kernel writes at most 5 records per sample and channel
         self._block = max(64, BLOCK_SAMPLES // n_ch)
         self._rec = np.empty(5 * self._block * n_ch + 16, layout.RECORD)
         self._timers = {}
         self._end = 0
-        self._ledger = EventLedger()
 
     @property
     def events(self):
@@ -303,7 +276,7 @@ class Detector:
         group = ch.group
         if group is None:
             # no group to feed, no report to withdraw, no beat to turn into muscle
-            return ch.reported is None and not (ch.qrs_start and values[_ACTIVE] == 1)
+            return ch.reports.open is None and not (ch.qrs_start and values[_ACTIVE] == 1)
         if group.confirmed_at is None or ch.qrs_start:
             return False
         group.segments.append((t, values[_MOD_BP2], values[_MOD_ENV], values[_MOD_N]))
@@ -362,7 +335,7 @@ class Detector:
             # beat: a discharge riding on it must not make the beat a burst
             ch.qrs_start = (not in_group
                             and burst.lowratio > self.config.detector.fasc_max_lowfreq_ratio
-                            and self._on_rhythm(ch, burst.onset))
+                            and ch.beats.on_rhythm(burst.onset))
             if ch.qrs_start or self._looks_artifact(burst, in_group):
                 return
             self._announce(c, row, notices)
@@ -389,10 +362,10 @@ class Detector:
     def _segment(self, c, row, notices):
         ch = self._channels[c]
         t = row.t
-        if ch.reported is not None and row.offset - row.onset + 1 >= self._min_burst:
+        if ch.reports.open is not None and row.offset - row.onset + 1 >= self._min_burst:
             burst = self._features(row)
-            if self._length_s(burst) > self._discharge_max_s(burst.snr):
-                self._withdraw(c, t, notices)
+            if self._length_s(burst) > self._terms.discharge_max_s(burst.snr):
+                ch.reports.withdraw_open(t, notices)
         if (ch.qrs_start and row.active == 1
                 and t - row.onset + 1 > POP_MAX_S * self.sfreq):
             # too long for a beat after all: muscle that began on one
@@ -410,10 +383,10 @@ class Detector:
         confirm = d.confirm_s * self.sfreq
         if (group.confirmed_at is None and (row.active == 1 or ch.sustained)
                 and t - group.onset + 1 >= CONFIRM_OWN_SHARE * confirm
-                and t - self._lead_onset(ch, group) + 1 >= confirm
+                and t - ch.reports.lead_onset(group) + 1 >= confirm
                 and not self._looks_artifact(self._features(row), in_group=True)):
             group.confirmed_at = t
-            self._take_in_precursors(c, group, t, notices)
+            ch.reports.take_in_precursors(group, t, notices)
             notices.append(Notice("spasm_start", self.ch_names[c], self._sec(t),
                                   self._sec(group.reported_onset)))
 
@@ -425,7 +398,7 @@ class Detector:
         and their shoulders fill a third of the window at 120 beats a minute,
         so the share of active samples no longer tells muscle."""
         ch = self._channels[c]
-        ch.sustained = row.active == 1 and not beating(ch.beat_onsets, row.t, self.sfreq)
+        ch.sustained = row.active == 1 and not ch.beats.beating(row.t)
         group = ch.group
         if group is None:
             return
@@ -442,7 +415,7 @@ class Detector:
         """The burst fell quiet before outgrowing a fasciculation, or is due to
         be reported while still going: report it now."""
         ch = self._channels[c]
-        if ch.reported is not None:
+        if ch.reports.open is not None:
             return
         burst = self._features(row)
         d = self.config.detector
@@ -450,14 +423,12 @@ class Detector:
                 or burst.lowratio > EARLY_CLEAN_FRACTION * d.fasc_max_lowfreq_ratio
                 or self._length_s(burst) > self._fasc_max_s
                 or self._artifact_label(ch, burst, short=True) is not None
-                or self._completes_doublet(ch, burst)
+                or ch.reports.completes_doublet(burst)
                 or self._rings_after_fasciculation(ch, burst)
                 or not self._isolated(ch, burst)
                 or self._in_train(ch, burst.onset)):
             return
-        ch.reported = self._emit_event(c, burst, FASCICULATION, self._discharges(row),
-                                       row.t, notices)
-        ch.fascs.append(ch.reported)
+        ch.reports.report_early(burst, self._discharges(row), row.t, notices)
 
     def _end_burst(self, c, row, notices):
         ch = self._channels[c]
@@ -466,7 +437,7 @@ class Detector:
         t = row.t
         burst = self._features(row)
         if burst.flagged > 0.5:
-            self._withdraw(c, t, notices)
+            ch.reports.withdraw_open(t, notices)
             self._mask_group(ch, burst)
             self._drop_from_group(c, t, notices)
             return
@@ -478,11 +449,10 @@ class Detector:
         label = self._artifact_label(ch, burst, short)
         if label is not None and self._rings_after_fasciculation(ch, burst):
             return  # the band-pass's ring-down of the discharge just before
-        delay = burst.onset - ch.last_artifact[0]
-        if short and delay <= ECG_TRAIL_S * self.sfreq and not self._in_group(ch, burst):
-            ch.echo_delays.append(delay)
+        if short and not self._in_group(ch, burst):
+            ch.beats.note_brief(burst.onset)
         if label is not None:
-            self._withdraw(c, t, notices)
+            ch.reports.withdraw_open(t, notices)
             in_group = self._in_group(ch, burst)
             self._mask_group(ch, burst)
             if in_group and short and not self._looks_artifact(burst, in_group):
@@ -490,37 +460,23 @@ class Detector:
                 # worth annotating nor muscle to extend the spasm with
                 self._drop_from_group(c, t, notices)
                 return
-            if label in (ARTIFACT_ECG, ARTIFACT_POP) and not self._trails_artifact(ch, burst):
-                # a spike too large for a unit is no beat either: while a
-                # rhythm goes on it must not break it
-                if not (self._oversized(burst, in_group)
-                        and beating(ch.beat_onsets, burst.onset, self.sfreq)):
-                    ch.beat_onsets.append(burst.onset)
-                ch.last_artifact = (burst.onset, burst.peak)
-                ch.last_artifact_label = label
-            self._emit_event(c, burst, label, None, t, notices)
+            if label in (ARTIFACT_ECG, ARTIFACT_POP) and not ch.beats.trailed_by(burst, in_group):
+                ch.beats.add_artifact(burst, label, self._oversized(burst, in_group))
+            self._report_artifact(c, burst, label, t, notices)
             self._drop_from_group(c, t, notices)
             return
-        if short and self._completes_doublet(ch, burst):
-            self._make_doublet(c, burst, notices)
+        if short and ch.reports.completes_doublet(burst):
+            ch.reports.make_doublet(burst, notices)
             return
-        if short and ch.reported is None and self._rings_after_fasciculation(ch, burst):
+        if short and ch.reports.open is None and self._rings_after_fasciculation(ch, burst):
             return  # muscle-like, but the ring-down of the discharge just before
         if short:
             in_train = self._in_train(ch, burst.onset)
             ch.short_onsets.append(burst.onset)
             if self._isolated(ch, burst) and not in_train:
-                subtype = self._discharges(row)
-                if ch.reported is None:
-                    index = self._emit_event(c, burst, FASCICULATION, subtype, t, notices)
-                    ch.fascs.append(index)
-                else:
-                    index, ch.reported = ch.reported, None
-                    if not tail:  # a tail adds no discharge: the report stands
-                        self._refine(index, burst, subtype, t, notices)
-                ch.last_fasc = (index, burst.onset)
+                ch.reports.settle(burst, self._discharges(row), tail, t, notices)
                 return
-        self._withdraw(c, t, notices)
+        ch.reports.withdraw_open(t, notices)
         group = self._group_for(c, burst, notices)
         group.add(burst, self.sfreq)
         self._arm(c)
@@ -529,26 +485,21 @@ class Detector:
         """The artefact a burst is (pop, ECG, motion), or None if it is muscle."""
         d = self.config.detector
         brief = self._length_s(burst) <= POP_MAX_S
-        trailing = brief and self._trails_artifact(ch, burst)
-        beat = brief and not trailing and (ch.qrs_start or self._on_rhythm(ch, burst.onset))
         in_group = self._in_group(ch, burst)
+        trailing = brief and ch.beats.trailed_by(burst, in_group)
+        beat = brief and not trailing and (ch.qrs_start or ch.beats.on_rhythm(burst.onset))
         return artifact_label(
             burst, self.sfreq, looks=self._looks_artifact(burst, in_group),
             short=short, dirty=burst.lowratio > d.fasc_max_lowfreq_ratio,
             oversized=self._oversized(burst, in_group),
             trailing=trailing, beat=beat, qrs_start=ch.qrs_start,
-            trailing_label=ch.last_artifact_label)
+            trailing_label=ch.beats.last_label)
 
     def _oversized(self, burst, in_group):
         """Outside a spasm, as brief as a discharge and larger than one unit's
         surface potential can be (``fasc_max_uv``)."""
         return (not in_group and self._length_s(burst) <= self._fasc_max_s
                 and oversized(burst, self.config.detector.fasc_max_uv * 1e-6))
-
-    def _completes_doublet(self, ch, burst):
-        """A second discharge soon after the fasciculation just reported."""
-        return ch.last_fasc is not None and (
-            burst.onset - ch.last_fasc[1] <= self.config.detector.doublet_max_s * self.sfreq)
 
     def _one_discharge(self, row, burst):
         """Did a burst outgrow a fasciculation by its tail alone?
@@ -561,31 +512,12 @@ class Detector:
         if row.ehi > TAIL_ENERGY * row.peak_e2 * self._window:
             return False
         return (burst.offset - burst.onset + 1 < self._min_burst
-                or self._length_s(burst) <= self._discharge_max_s(burst.snr))
+                or self._length_s(burst) <= self._terms.discharge_max_s(burst.snr))
 
     def _rings_after_fasciculation(self, ch, burst):
-        """Is a burst the ring of the fasciculation before it?
-
-        After a large discharge the band-pass rings at its low edge (20 Hz);
-        the ring's later lobes can lift the envelope over the threshold again,
-        a few per cent of the discharge's size: mostly low-pitched (taken for
-        a pop), sometimes with the pitch of muscle (taken for a second, tiny
-        fasciculation). One that starts within the ring's extent for that
-        discharge's SNR (as :meth:`_discharge_max_s`) and under half its size
-        is that ring; a repeat of the same unit is as large as the first.
-        """
-        if not ch.fascs or self._in_group(ch, burst):
-            return False
-        event = self._ledger[ch.fascs[-1]]
-        if event is None:
-            return False
-        delay_s = burst.onset / self.sfreq - event.onset
-        return (delay_s <= self._discharge_max_s(event.snr)
-                and burst.peak <= ECG_TRAIL_PEAK * event.peak_uv * 1e-6)
-
-    def _discharge_max_s(self, snr):
-        """Longest activity of one discharge of this peak SNR."""
-        return self._fasc_max_s + float(np.interp(np.log(max(snr, 1e-12)), *self._tail))
+        """Is a burst outside a spasm the ring of the fasciculation before it?
+        (See :meth:`.FasciculationReports.rung_by_last`.)"""
+        return ch.reports.rung_by_last(burst) and not self._in_group(ch, burst)
 
     def _opened_only_by(self, ch, burst):
         """The open group holds nothing but this burst."""
@@ -594,27 +526,6 @@ class Detector:
     def _isolated(self, ch, burst):
         return ch.group is None and (burst.onset - ch.last_muscle_offset
                                      >= self.config.detector.isolation_s * self.sfreq)
-
-    def _refine(self, index, burst, subtype, t, notices):
-        """Settle a fasciculation reported mid-burst with the whole burst."""
-        old = self._ledger[index]
-        duration = self._length_s(burst)
-        if subtype == old.subtype and abs(duration - old.duration) <= self._settle_s:
-            return  # it ended about where it was reported: the report stands
-        new = replace(old, duration=duration, subtype=subtype, peak_uv=burst.peak * 1e6,
-                      snr=burst.snr,
-                      confidence=confidence_from_snr(burst.snr, self.config.detector.on_snr))
-        self._ledger.replace(index, new)
-        notices.append(Notice("event_update", new.channel, self._sec(t), new.onset, new))
-
-    def _withdraw(self, c, t, notices):
-        """Withdraw the fasciculation reported mid-burst: the burst became more."""
-        ch = self._channels[c]
-        if ch.reported is None:
-            return
-        ev = self._ledger.withdraw(ch.reported)
-        ch.reported = None
-        notices.append(Notice("event_retract", ev.channel, self._sec(t), ev.onset, ev))
 
     def _mask_group(self, ch, burst):
         """An artefact inside the open group hides the muscle for its length."""
@@ -646,53 +557,6 @@ class Detector:
         ch.group = SpasmGroup(burst.onset, burst.onset, held=ch.sustained)
         return ch.group
 
-    def _precursors(self, ch, group):
-        """The fasciculations that led into ``group``, latest first: each
-        reported within ``merge_gap_s`` before its first activity or before
-        the one after it; as (ledger handle, event, onset sample)."""
-        first = group.reported_onset
-        for handle in reversed(ch.fascs):
-            event = self._ledger[handle]
-            if handle == ch.reported or event is None:
-                continue
-            onset = round(event.onset * self.sfreq)
-            if onset + round(event.duration * self.sfreq) - 1 < first - self._p["recent"]:
-                return
-            first = onset
-            yield handle, event, onset
-
-    def _lead_onset(self, ch, group):
-        """Where the discharges that led into ``group`` began (its own onset if none)."""
-        onset = group.reported_onset
-        for _, _, onset in self._precursors(ch, group):
-            pass
-        return onset
-
-    def _take_in_precursors(self, c, group, t, notices):
-        """Fasciculations reported just before a spasm began were its first
-        discharges: withdraw them and start the spasm at the first.
-
-        A contraction recruits its smallest units first (the size principle),
-        so its first tens to hundreds of ms can be single discharges. One
-        reported within ``merge_gap_s`` of the group's first activity (or of
-        an earlier one taken in) would have joined the group had it come
-        after; so it does before. This is done once the group is a spasm
-        (confirmed, or closed as one) on its own activity: a blip after a
-        discharge is not a contraction. The report of a burst still open,
-        if any, is not a precursor: that burst's end settles it.
-        """
-        ch = self._channels[c]
-        for handle, event, onset in list(self._precursors(ch, group)):
-            ch.fascs.remove(handle)
-            self._ledger.withdraw(handle)
-            notices.append(Notice("event_retract", event.channel, self._sec(t),
-                                  event.onset, event))
-            group.lead_onset = onset
-            group.peak = max(group.peak, event.peak_uv * 1e-6)
-            group.snr = max(group.snr, event.snr)
-            if ch.last_fasc is not None and ch.last_fasc[0] == handle:
-                ch.last_fasc = None
-
     @property
     def _next_due(self):
         return min(self._timers.values())
@@ -717,7 +581,7 @@ class Detector:
         label = group.closing_label(self.sfreq, d.min_spasm_s, d.min_burst_s)
         if label == SPASM:
             if group.confirmed_at is None:
-                self._take_in_precursors(c, group, t, notices)
+                ch.reports.take_in_precursors(group, t, notices)
             at = group.confirmed_at if group.confirmed_at is not None else t
             ev = Event(self._sec(group.reported_onset), group.reported_duration_s(self.sfreq),
                        SPASM, name, self._subtype(group), group.peak * 1e6,
@@ -765,16 +629,6 @@ class Detector:
             group.continues(burst.onset, self._p["recent"], self._hold)
             or group.skips_a_volley(burst.onset, burst.peak))
 
-    def _trails_artifact(self, ch, burst):
-        """Part of the brief artefact before it: smaller and soon after, or
-        at the delay where earlier bursts followed their beats."""
-        return trails_artifact(burst, *ch.last_artifact, self.sfreq) or (
-            not self._in_group(ch, burst)
-            and beat_locked(ch.echo_delays, burst.onset - ch.last_artifact[0], self.sfreq))
-
-    def _on_rhythm(self, ch, onset):
-        return on_rhythm(ch.beat_onsets, onset, self.sfreq)
-
     def _in_train(self, ch, onset):
         d = self.config.detector
         return in_train(ch.short_onsets, onset, d.merge_gap_s * self.sfreq, d.train_count)
@@ -786,32 +640,11 @@ class Detector:
         return spasm_subtype(group.segments, group.onset, group.last_offset, self.sfreq,
                              self.config.detector.clonic_modulation)
 
-    def _make_doublet(self, c, burst, notices):
-        """The second discharge of a doublet refines the fasciculation just reported.
-
-        The label and its commit time stand; the subtype, duration and peak
-        are updated, and an ``event_update`` notice carries the new event.
-        """
-        ch = self._channels[c]
-        index, onset = ch.last_fasc
-        ch.last_fasc = None
-        old = self._ledger[index]
-        new = replace(old, duration=(burst.offset - onset + 1) / self.sfreq,
-                      subtype="doublet", peak_uv=max(old.peak_uv, burst.peak * 1e6),
-                      snr=max(old.snr, burst.snr),
-                      confidence=max(old.confidence,
-                                     confidence_from_snr(burst.snr, self.config.detector.on_snr)))
-        self._ledger.replace(index, new)
-        notices.append(Notice("event_update", new.channel, self._sec(burst.offset), new.onset,
-                              new))
-
-    def _emit_event(self, c, burst, label, subtype, t, notices):
-        d = self.config.detector
-        ev = Event(self._sec(burst.onset), self._length_s(burst),
-                   label, self.ch_names[c], subtype, burst.peak * 1e6,
-                   confidence_from_snr(burst.snr, d.on_snr), self._sec(t), burst.snr)
+    def _report_artifact(self, c, burst, label, t, notices):
+        ev = burst_event(burst, label, self.ch_names[c], None, t, self.sfreq,
+                         self.config.detector.on_snr)
         notices.append(Notice("event", ev.channel, ev.detected_at, ev.onset, ev))
-        return self._ledger.report(ev)
+        self._ledger.report(ev)
 
     def _length_s(self, burst):
         return burst.length_s(self.sfreq)

@@ -66,7 +66,7 @@ class SpasmGroup:
         ``hold_gap``.
     lead_onset : int or None
         First sample of the discharges that led into the spasm (see
-        :meth:`~emgspasm.engine.detect.detector.Detector._take_in_precursors`);
+        :meth:`~emgspasm.engine.detect.fasciculations.FasciculationReports.take_in_precursors`);
         the spasm is reported from there, but judged (length, subtype
         windows) on its own activity.
     onsets, peaks : deque
