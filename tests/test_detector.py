@@ -164,6 +164,33 @@ def test_discharge_riding_on_a_qrs_does_not_make_the_beat_a_burst(rng):
     assert "burst" not in labels(events) and "spasm" not in labels(events)
 
 
+def test_a_discharge_riding_on_a_qrs_is_a_fasciculation_on_the_beat(rng):
+    # an 800 uV potential 30 ms after every eighth R wave: those beats are
+    # fasciculations, the others ECG; a pop on the same beats is not one
+    # (and without the rule the first half fails: they are ECG)
+    n = int(40 * SFREQ)
+    ecg, r_idx = _nuisance.ecg(n, SFREQ, 300e-6, 75, rng)
+    base = quiet(rng, 40) + ecg
+    carried = r_idx[10::8]
+    x, y = base.copy(), base.copy()
+    wave = _muscle.muap(SFREQ, 1.5e-3, 0.2) * 800e-6
+    pop, _ = _nuisance.pop(SFREQ, rng)
+    pop *= 600e-6 / np.max(np.abs(pop))
+    for r in carried:
+        i0 = r + int(0.03 * SFREQ)
+        x[i0:i0 + len(wave)] += wave
+        y[i0:i0 + len(pop)] += pop[:n - i0]
+    events, _ = run(x[None], SFREQ, ["EMG1"])
+    fasc = [e for e in events if e.label == "fasciculation"]
+    assert len(fasc) == len(carried)
+    # each spans its beat, the unit's potential inside
+    for e, r in zip(fasc, carried):
+        assert e.onset < r / SFREQ + 0.03 < e.onset + e.duration
+    assert sum(e.label == "artifact_ecg" for e in events) > 30
+    assert labels(run(base[None], SFREQ, ["EMG1"])[0]) == []
+    assert "fasciculation" not in labels(run(y[None], SFREQ, ["EMG1"])[0])
+
+
 def test_clipping_and_leads_off_are_bad_stretches_not_events(rng):
     x = quiet(rng, 10)
     x[int(3 * SFREQ):int(5 * SFREQ)] = 5e-3          # leads off: railed, flat

@@ -13,7 +13,7 @@ from emgspasm.engine.detect.params import tail_excess
 from emgspasm.engine.detect.rules import (Burst, added_lowband, artifact_label, beat_locked,
                                           beating, burst_features, clonus_period, discharges,
                                           in_train, looks_artifact, on_rhythm, oversized,
-                                          skips_one_volley, spasm_subtype, trails_artifact)
+                                          rides_beat, skips_one_volley, spasm_subtype, trails_artifact)
 
 SFREQ = 1000.0
 
@@ -92,6 +92,22 @@ def test_oversized():
     assert oversized(burst(peak=2.5e-3), 2e-3)
     assert not oversized(burst(peak=1.5e-3), 2e-3)
     assert not oversized(burst(peak=2.5e-3), 0.0)  # no limit
+
+
+def test_rides_beat():
+    # plain beats: 300 uV, 35 Hz, a fifth of their energy under 20 Hz
+    beats = [(300e-6, 35.0, 0.2)] * 5
+    rider = burst(peak=700e-6, freq_hz=90.0, lowratio=0.05)
+    assert rides_beat(rider, beats, 2e-3)
+    assert not rides_beat(rider, beats[:3], 2e-3)                       # rhythm not known yet
+    assert not rides_beat(burst(peak=400e-6, freq_hz=90.0, lowratio=0.05), beats, 2e-3)
+    assert not rides_beat(burst(peak=700e-6, freq_hz=45.0, lowratio=0.05), beats, 2e-3)
+    # a pop on the beat adds energy under 20 Hz
+    assert not rides_beat(burst(peak=700e-6, freq_hz=90.0, lowratio=0.4), beats, 2e-3)
+    # more than one unit adds over the beat (half the ceiling), unless no ceiling
+    big = burst(peak=1.5e-3, freq_hz=90.0, lowratio=0.05)
+    assert not rides_beat(big, beats, 2e-3)
+    assert rides_beat(big, beats, 0.0)
 
 
 def test_trails_artifact():

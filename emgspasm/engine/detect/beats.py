@@ -18,6 +18,11 @@ fall at random in the R-R interval). A pop too large for one motor unit
 goes on, so it does not break the rhythm. While a regular rhythm goes on,
 the kernel's sustained activity does not hold a spasm open: QRS complexes
 fill too much of its window.
+
+A beat outside a spasm that peaks well above the channel's recent plain
+beats, higher pitched and with a smaller share of its energy under 20 Hz,
+carries a motor unit's discharge: a fasciculation on the beat (a unit's
+potential adds energy at 60-200 Hz, a pop on the beat adds it under 20 Hz).
 """
 
 from collections import deque
@@ -25,7 +30,8 @@ from collections import deque
 import numpy as np
 
 from ..vocabulary import ARTIFACT_POP
-from .rules import ECG_TRAIL_S, ECHO_HISTORY, beat_locked, beating, on_rhythm, trails_artifact
+from .rules import (BEAT_HISTORY, ECG_TRAIL_S, ECHO_HISTORY, beat_locked, beating, on_rhythm,
+                    rides_beat, trails_artifact)
 
 
 class BeatHistory:
@@ -48,6 +54,9 @@ class BeatHistory:
     echo_delays : deque of int
         Delays (samples) after the last brief artefact of the last brief
         bursts that followed one within ``ECG_TRAIL_S``, outside a spasm.
+    plain : deque of (float, float, float)
+        Peak (V), mean frequency (Hz) and 2-20 Hz ratio of the last plain
+        beats outside a spasm, for :meth:`carries_discharge`.
     """
 
     def __init__(self, sfreq):
@@ -56,6 +65,7 @@ class BeatHistory:
         self.last_artifact = (-np.inf, 0.0)
         self.last_label = ARTIFACT_POP
         self.echo_delays = deque(maxlen=ECHO_HISTORY)
+        self.plain = deque(maxlen=BEAT_HISTORY)
 
     def on_rhythm(self, onset):
         """Does ``onset`` fall where the next (or next but one) beat is due?"""
@@ -89,3 +99,12 @@ class BeatHistory:
             self.onsets.append(burst.onset)
         self.last_artifact = (burst.onset, burst.peak)
         self.last_label = label
+
+    def carries_discharge(self, burst, fasc_max_v):
+        """Does a beat outside a spasm carry a motor unit's discharge
+        (:func:`~emgspasm.engine.detect.rules.rides_beat`)? A beat that does
+        not joins the plain beats it is judged against."""
+        if rides_beat(burst, self.plain, fasc_max_v):
+            return True
+        self.plain.append((burst.peak, burst.freq_hz, burst.lowratio))
+        return False

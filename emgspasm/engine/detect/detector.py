@@ -462,6 +462,11 @@ class Detector:
                 return
             if label in (ARTIFACT_ECG, ARTIFACT_POP) and not ch.beats.trailed_by(burst, in_group):
                 ch.beats.add_artifact(burst, label, self._oversized(burst, in_group))
+                if (label == ARTIFACT_ECG and not in_group and ch.beats.carries_discharge(
+                        burst, self.config.detector.fasc_max_uv * 1e-6)):
+                    ch.reports.settle(burst, "single", False, t, notices)
+                    self._drop_from_group(c, t, notices)
+                    return
             self._report_artifact(c, burst, label, t, notices)
             self._drop_from_group(c, t, notices)
             return

@@ -44,6 +44,18 @@ CLONUS_HZ = (3.0, 8.0)
 CLONUS_SPREAD = 0.35
 #: ... and a volley is due within this fraction of the period.
 CLONUS_TOL = 0.2
+#: A beat carries a motor unit's discharge when, against the median of the
+#: channel's last ``BEAT_HISTORY`` plain beats, it peaks over ``RIDER_PEAK``
+#: times as high (a QRS varies by some 10-20 % beat to beat with breathing),
+#: its band-passed content is ``RIDER_PITCH`` times higher pitched (a QRS
+#: leaves 20-40 Hz after the high-pass, a unit's potential 60-200 Hz) and
+#: its 2-20 Hz ratio is under ``RIDER_LOWBAND`` of theirs: the unit adds at
+#: least the beat's own band-passed energy and nothing below 20 Hz, while a
+#: pop on a beat adds its energy there. Its peak may exceed the median
+#: beat's by at most ``RIDER_MAX_FRACTION`` of ``fasc_max_uv`` (that ceiling
+#: is twice the largest single-unit surface potential; one unit adds one).
+BEAT_HISTORY, BEATS_NEEDED = 8, 4
+RIDER_PEAK, RIDER_PITCH, RIDER_LOWBAND, RIDER_MAX_FRACTION = 1.5, 1.5, 0.5, 0.5
 #: Artefact bursts shorter than this are pops (or ECG): a QRS lasts 60-120 ms;
 #: longer ones are motion.
 POP_MAX_S = 0.15
@@ -213,6 +225,32 @@ def artifact_label(burst, sfreq, *, looks, short, dirty, oversized, trailing, be
     if burst.length_s(sfreq) <= POP_MAX_S:
         return ARTIFACT_ECG if beat else ARTIFACT_POP
     return ARTIFACT_MOTION
+
+
+def rides_beat(burst, beats, fasc_max_v):
+    """Does a beat carry a fasciculation?
+
+    Parameters
+    ----------
+    burst : Burst
+        A brief burst on the channel's R-R rhythm.
+    beats : sequence of (peak, freq_hz, lowratio)
+        The channel's recent plain beats.
+    fasc_max_v : float
+        ``fasc_max_uv`` in volts (0: no ceiling).
+
+    Returns
+    -------
+    bool
+        False, too, while fewer than ``BEATS_NEEDED`` beats are known.
+    """
+    if len(beats) < BEATS_NEEDED:
+        return False
+    peak, pitch, lowratio = np.median(np.asarray(beats), axis=0)
+    ceiling = peak + RIDER_MAX_FRACTION * fasc_max_v if fasc_max_v > 0 else np.inf
+    return (RIDER_PEAK * peak < burst.peak <= ceiling
+            and burst.freq_hz > RIDER_PITCH * pitch
+            and burst.lowratio < RIDER_LOWBAND * lowratio)
 
 
 def trails_artifact(burst, artifact_onset, artifact_peak, sfreq):
