@@ -114,3 +114,15 @@ def test_fasciculations_just_before_a_spasm_are_its_first_discharges(reports):
     assert [ev.onset for ev in ledger.events] == [0.5]
     assert [n.kind for n in notices[-2:]] == ["event_retract", "event_retract"]
     assert reports.last is None and np.isclose(group.peak, 200e-6)
+
+
+def test_a_beat_that_carries_a_discharge_stays_out_of_the_plain_beats():
+    history = BeatHistory(SFREQ)
+    plain = Burst(1000, 1060, 300e-6, 0.2, 35.0, 20.0, 0.0)
+    rider = Burst(1800, 1860, 700e-6, 0.05, 90.0, 40.0, 0.0)
+    for _ in range(4):
+        assert not history.carries_discharge(plain, 2e-3)
+    assert len(history.plain) == 4
+    for _ in range(6):  # riders do not become the rhythm's plain beats
+        assert history.carries_discharge(rider, 2e-3)
+    assert len(history.plain) == 4
