@@ -195,8 +195,8 @@ def burst_records(y, lowband, tkeo, flags, p, mod_sos):
     def record(kind, t, onset, offset, **extra):
         rec = dict(kind=kind, t=t, onset=onset, offset=offset, noise=noise_q,
                    active=int(active), lo_bg=lo_ref, **seg)
-        rec.update(burst if burst else dict(peak=0.0, ehi=0.0, elo=0.0, etk=0.0, n=0,
-                                            nflag=0, peak_e2=0.0))
+        rec.update(burst if burst else dict(peak=0.0, peak_t=0, ehi=0.0, elo=0.0, etk=0.0,
+                                            n=0, nflag=0, peak_e2=0.0))
         rec.update(extra)
         records.append(rec)
 
@@ -229,17 +229,19 @@ def burst_records(y, lowband, tkeo, flags, p, mod_sos):
                 sustained = not sustained
                 records.append(dict(kind=7, t=t, onset=t - p["sus_len"] + 1, offset=t,
                                     noise=noise_q, active=int(sustained), lo_bg=0.0,
-                                    peak=0.0, ehi=0.0, elo=0.0, etk=0.0, n=0, nflag=0,
-                                    peak_e2=0.0, mod_bp2=0.0, mod_env=0.0, mod_n=0))
+                                    peak=0.0, peak_t=0, ehi=0.0, elo=0.0, etk=0.0, n=0,
+                                    nflag=0, peak_e2=0.0, mod_bp2=0.0, mod_env=0.0,
+                                    mod_n=0))
             if not active and not above_off:
                 rise = -1
             else:
                 if not active and rise < 0:
                     rise, last, ended, long_ = t, t, False, False
                     lo_ref = lo_bg
-                    burst = dict(peak=0.0, ehi=0.0, elo=0.0, etk=0.0, n=0, nflag=0,
-                                 peak_e2=0.0)
-                burst["peak"] = max(burst["peak"], abs(y[t]))
+                    burst = dict(peak=0.0, peak_t=0, ehi=0.0, elo=0.0, etk=0.0, n=0,
+                                 nflag=0, peak_e2=0.0)
+                if abs(y[t]) > burst["peak"]:
+                    burst["peak"], burst["peak_t"] = abs(y[t]), t
                 burst["peak_e2"] = max(burst["peak_e2"], e2[t])
                 burst["ehi"] += y[t] ** 2
                 burst["elo"] += lowband[t] ** 2

@@ -61,8 +61,8 @@ def test_kernel_matches_the_reference(sfreq, rng):
             if a["kind"] == layout.BAD:
                 assert a["bits"] == b["bits"]
                 continue
-            assert (a["n"], a["nflag"], a["active"], a["mod_n"]) == \
-                (b["n"], b["nflag"], b["active"], b["mod_n"])
+            assert (a["n"], a["nflag"], a["active"], a["mod_n"], a["peak_t"]) == \
+                (b["n"], b["nflag"], b["active"], b["mod_n"], b["peak_t"])
             for key in FLOATS:
                 assert a[key] == pytest.approx(b[key], rel=1e-7, abs=1e-30), key
     assert kinds >= {layout.START, layout.END, layout.SEGMENT, layout.SUSTAIN, layout.DUE}

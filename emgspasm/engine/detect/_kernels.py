@@ -56,7 +56,7 @@ STRONG = 4.0
 
 
 @jit
-def _put(rec, k, kind, c, t, onset, offset, peak, ehi, elo, etk, nb, nflag, q,
+def _put(rec, k, kind, c, t, onset, offset, peak, peak_t, ehi, elo, etk, nb, nflag, q,
          peak_e2, mod_bp2, mod_env, mod_n, active, bits, lo_ref):
     r = rec[k]
     r["kind"] = kind
@@ -65,6 +65,7 @@ def _put(rec, k, kind, c, t, onset, offset, peak, ehi, elo, etk, nb, nflag, q,
     r["onset"] = onset
     r["offset"] = offset
     r["peak"] = peak
+    r["peak_t"] = peak_t
     r["ehi"] = ehi
     r["elo"] = elo
     r["etk"] = etk
@@ -148,6 +149,7 @@ def detect_kernel(y, lowband, tkeo, flags, start, prm, env_buf, sus_buf, mod_sos
         esum = st["esum"]
         q = st["q"]
         peak = st["peak"]
+        peak_t = st["peak_t"]
         ehi = st["ehi"]
         elo = st["elo"]
         etk = st["etk"]
@@ -218,7 +220,7 @@ def detect_kernel(y, lowband, tkeo, flags, start, prm, env_buf, sus_buf, mod_sos
                 bad_last = t
                 bad_bits |= flag
             elif bad_start >= 0 and t - bad_last > bad_merge:
-                k = _put(rec, k, BAD, c, t, bad_start, bad_last, 0.0, 0.0, 0.0,
+                k = _put(rec, k, BAD, c, t, bad_start, bad_last, 0.0, 0, 0.0, 0.0,
                          0.0, 0, 0, q, 0.0, 0.0, 0.0, 0, 0, bad_bits, 0.0)
                 bad_start = -1
             # noise floor: seeded from the first full window
@@ -240,8 +242,8 @@ def detect_kernel(y, lowband, tkeo, flags, start, prm, env_buf, sus_buf, mod_sos
                 sus_buf[spos, c] = act
                 if (sustained == 0 and sus_n >= sus_on) or (sustained == 1 and sus_n <= sus_off):
                     sustained = 1 - sustained
-                    k = _put(rec, k, SUSTAIN, c, t, t - sus_len + 1, t, 0.0, 0.0, 0.0,
-                             0.0, 0, 0, q, 0.0, 0.0, 0.0, 0, sustained, 0, 0.0)
+                    k = _put(rec, k, SUSTAIN, c, t, t - sus_len + 1, t, 0.0, 0, 0.0,
+                             0.0, 0.0, 0, 0, q, 0.0, 0.0, 0.0, 0, sustained, 0, 0.0)
                 if burst_state == IDLE and not above_off:
                     rise = -1
                 else:
@@ -261,6 +263,7 @@ def detect_kernel(y, lowband, tkeo, flags, start, prm, env_buf, sus_buf, mod_sos
                     a = abs(v)
                     if a > peak:
                         peak = a
+                        peak_t = t
                     if e2 > peak_e2:
                         peak_e2 = e2
                     lb = lowband[i, c]
@@ -280,14 +283,14 @@ def detect_kernel(y, lowband, tkeo, flags, start, prm, env_buf, sus_buf, mod_sos
                             burst_state = ACTIVE
                             quiet = 0
                             k = _put(rec, k, START, c, t, rise, last - (window - 1),
-                                     peak, ehi, elo, etk, nb, nflag, q, peak_e2,
+                                     peak, peak_t, ehi, elo, etk, nb, nflag, q, peak_e2,
                                      mod_bp2, mod_env, mod_n, burst_state, 0, lo_ref)
                     else:
                         extent = last - (window - 1) - rise + 1
                         if long_ == 0 and above_off and extent > fasc_max:
                             long_ = 1
                             k = _put(rec, k, LONG, c, t, rise, last - (window - 1),
-                                     peak, ehi, elo, etk, nb, nflag, q, peak_e2,
+                                     peak, peak_t, ehi, elo, etk, nb, nflag, q, peak_e2,
                                      mod_bp2, mod_env, mod_n, burst_state, 0, lo_ref)
                         if long_ == 0 and ended == 0 and (
                                 quiet == 1 or (peak_e2 > STRONG * on2 * noise2 and
@@ -297,17 +300,17 @@ def detect_kernel(y, lowband, tkeo, flags, start, prm, env_buf, sus_buf, mod_sos
                             ended = 1
                             offset = last - (window - 1) if quiet == 1 else t - short
                             k = _put(rec, k, QUIET, c, t, rise, offset,
-                                     peak, ehi, elo, etk, nb, nflag, q, peak_e2,
+                                     peak, peak_t, ehi, elo, etk, nb, nflag, q, peak_e2,
                                      mod_bp2, mod_env, mod_n, burst_state, 0, lo_ref)
                         elif long_ == 0 and ended == 0 and t - rise + 1 == due:
                             # still going when a discharge is due to be reported
                             k = _put(rec, k, DUE, c, t, rise, last - (window - 1),
-                                     peak, ehi, elo, etk, nb, nflag, q, peak_e2,
+                                     peak, peak_t, ehi, elo, etk, nb, nflag, q, peak_e2,
                                      mod_bp2, mod_env, mod_n, burst_state, 0, lo_ref)
                         if quiet >= hangover:
                             burst_state = IDLE
                             k = _put(rec, k, END, c, t, rise, last - (window - 1),
-                                     peak, ehi, elo, etk, nb, nflag, q, peak_e2,
+                                     peak, peak_t, ehi, elo, etk, nb, nflag, q, peak_e2,
                                      mod_bp2, mod_env, mod_n, burst_state, 0, lo_ref)
                             rise = -1
                 if flag == 0:
@@ -356,7 +359,7 @@ def detect_kernel(y, lowband, tkeo, flags, start, prm, env_buf, sus_buf, mod_sos
                 seg_left = segment
                 if burst_state == ACTIVE or sustained == 1 or (t - last <= recent_n and nupd > 0):
                     k = _put(rec, k, SEGMENT, c, t, rise, last - (window - 1),
-                             peak, ehi, elo, etk, nb, nflag, q, peak_e2,
+                             peak, peak_t, ehi, elo, etk, nb, nflag, q, peak_e2,
                              mod_bp2, mod_env, mod_n, burst_state, 0, lo_ref)
                 mod_bp2 = 0.0
                 mod_env = 0.0
@@ -373,6 +376,7 @@ def detect_kernel(y, lowband, tkeo, flags, start, prm, env_buf, sus_buf, mod_sos
         st["esum"] = esum
         st["q"] = q
         st["peak"] = peak
+        st["peak_t"] = peak_t
         st["ehi"] = ehi
         st["elo"] = elo
         st["etk"] = etk

@@ -82,6 +82,7 @@ The rules, per channel:
 """
 
 from collections import deque
+from dataclasses import replace
 
 import numpy as np
 from scipy import signal
@@ -309,6 +310,7 @@ class Detector:
         return Record(
             kind=layout.END, ch=c, t=t, onset=int(st["rise"]),
             offset=int(st["last"]) - (self._window - 1), peak=float(st["peak"]),
+            peak_t=int(st["peak_t"]),
             ehi=float(st["ehi"]), elo=float(st["elo"]), etk=float(st["etk"]),
             n=int(st["nb"]), nflag=int(st["nflag"]), noise=float(st["q"]),
             peak_e2=float(st["peak_e2"]), mod_bp2=float(st["mod_bp2"]),
@@ -464,7 +466,9 @@ class Detector:
                 ch.beats.add_artifact(burst, label, self._oversized(burst, in_group))
                 if (label == ARTIFACT_ECG and not in_group and ch.beats.carries_discharge(
                         burst, self.config.detector.fasc_max_uv * 1e-6)):
-                    ch.reports.settle(burst, "single", False, t, notices)
+                    # the unit's potential is where the beat peaked
+                    ch.reports.settle(replace(burst, onset=row.peak_t), "single", False, t,
+                                      notices)
                     self._drop_from_group(c, t, notices)
                     return
             self._report_artifact(c, burst, label, t, notices)

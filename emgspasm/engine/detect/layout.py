@@ -64,6 +64,7 @@ STATE = np.dtype([
     ("nupd", "f8"),           # tracker updates so far (0: not seeded)
     ("ring", "f8"),           # decaying peak-hold of the envelope's mean square
     ("peak", "f8"),           # the open burst's largest |sample|
+    ("peak_t", "i8"),         # ... the stream sample where it fell
     ("ehi", "f8"),            # ... its band-passed energy
     ("elo", "f8"),            # ... its 2-20 Hz energy
     ("etk", "f8"),            # ... its TKEO sum
@@ -99,6 +100,7 @@ RECORD = np.dtype([
     ("onset", "i8"),          # the burst's (or flagged run's) first sample
     ("offset", "i8"),         # its last active sample so far
     ("peak", "f8"), ("ehi", "f8"), ("elo", "f8"), ("etk", "f8"),
+    ("peak_t", "i8"),         # the stream sample of the burst's largest |sample|
     ("n", "i8"),              # samples in the burst so far
     ("nflag", "i8"),          # flagged ones among them
     ("noise", "f8"),          # the noise tracker's value
