@@ -27,7 +27,7 @@ def test_features_of_a_record():
     n = np.arange(400)
     y = np.sin(2 * np.pi * 100 * n / SFREQ)
     tk = y[1:-1] ** 2 - y[:-2] * y[2:]
-    rec = Record(kind=END, ch=0, t=420, onset=10, offset=409, peak=1.0,
+    rec = Record(kind=END, ch=0, t=420, onset=10, offset=409, peak=1.0, peak_t=110,
                  ehi=float(np.sum(y ** 2)), elo=0.1 * float(np.sum(y ** 2)),
                  etk=float(np.sum(tk)) * 400 / 398, n=400, nflag=100, noise=0.2 * 1e-2,
                  peak_e2=1.0, mod_bp2=0.0, mod_env=0.0, mod_n=0, active=0, bits=0,
