@@ -299,9 +299,17 @@ def _cmd_monitor(args):
     if args.lsl_markers:
         from ..outputs.lsl_markers import LslMarkerOutlet
         markers = LslMarkerOutlet(args.lsl_markers)
-    # SIGTERM (a service manager, `kill`) stops as cleanly as Ctrl-C
+    # SIGTERM (a service manager, `kill`) and Ctrl-C stop at the next poll,
+    # never in the middle of a step (a KeyboardInterrupt raised anywhere could
+    # leave the recorder or the engine half way); a second Ctrl-C interrupts
     terminate = threading.Event()
+
+    def interrupt(*_):
+        terminate.set()
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
     previous = signal.signal(signal.SIGTERM, lambda *_: terminate.set())
+    previous_int = signal.signal(signal.SIGINT, interrupt)
     try:
         with Startup("emgspasm monitor"):
             if source is None:
@@ -318,6 +326,7 @@ def _cmd_monitor(args):
                 until=terminate.is_set)
     finally:
         signal.signal(signal.SIGTERM, previous)
+        signal.signal(signal.SIGINT, previous_int)
         if markers is not None:
             markers.close()
     if session.link.error is not None:
