@@ -91,7 +91,7 @@ from ..events import Event, EventLedger, Notice, confidence_from_snr
 from ..vocabulary import ARTIFACT_ECG, ARTIFACT_POP, BAD_PREFIX, BURST, FLAG_NAMES, SPASM
 from . import _kernels, layout
 from .beats import BeatHistory
-from .fasciculations import DischargeTerms, FasciculationReports, burst_event
+from .fasciculations import DischargeTerms, FasciculationReports, report_burst
 from .groups import HOLD_S, SpasmGroup
 from .layout import Record
 from .params import fasc_max_s, kernel_params, ring_decay, tail_excess
@@ -650,10 +650,8 @@ class Detector:
                              self.config.detector.clonic_modulation)
 
     def _report_artifact(self, c, burst, label, t, notices):
-        ev = burst_event(burst, label, self.ch_names[c], None, t, self.sfreq,
-                         self.config.detector.on_snr)
-        notices.append(Notice("event", ev.channel, ev.detected_at, ev.onset, ev))
-        self._ledger.report(ev)
+        report_burst(self._ledger, burst, label, self.ch_names[c], None, t, self.sfreq,
+                     self.config.detector.on_snr, notices)
 
     def _length_s(self, burst):
         return burst.length_s(self.sfreq)

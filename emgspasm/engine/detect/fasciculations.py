@@ -57,11 +57,12 @@ from .rules import ECG_TRAIL_PEAK
 PRECURSORS = 8
 
 
-def burst_event(burst, label, channel, subtype, t, sfreq, on_snr):
-    """The event of one burst (a fasciculation or an artefact).
+def report_burst(ledger, burst, label, channel, subtype, t, sfreq, on_snr, notices):
+    """Report the event of one burst (a fasciculation or an artefact).
 
     Parameters
     ----------
+    ledger : EventLedger
     burst : Burst
     label, channel : str
     subtype : str or None
@@ -70,14 +71,19 @@ def burst_event(burst, label, channel, subtype, t, sfreq, on_snr):
     sfreq : float
     on_snr : float
         ``detector.on_snr``, for the confidence.
+    notices : list of Notice
+        Gets its ``event`` notice.
 
     Returns
     -------
-    event : Event
+    handle : int
+        The event's handle in ``ledger``.
     """
-    return Event(float(burst.onset) / sfreq, burst.length_s(sfreq), label, channel,
-                 subtype, burst.peak * 1e6, confidence_from_snr(burst.snr, on_snr),
-                 float(t) / sfreq, burst.snr)
+    ev = Event(float(burst.onset) / sfreq, burst.length_s(sfreq), label, channel,
+               subtype, burst.peak * 1e6, confidence_from_snr(burst.snr, on_snr),
+               float(t) / sfreq, burst.snr)
+    notices.append(Notice("event", ev.channel, ev.detected_at, ev.onset, ev))
+    return ledger.report(ev)
 
 
 @dataclass(frozen=True)
@@ -268,10 +274,8 @@ class FasciculationReports:
             yield handle, event, onset
 
     def _report(self, burst, subtype, t, notices):
-        ev = burst_event(burst, FASCICULATION, self.channel, subtype, t, self._terms.sfreq,
-                         self._terms.on_snr)
-        notices.append(Notice("event", ev.channel, ev.detected_at, ev.onset, ev))
-        handle = self._ledger.report(ev)
+        handle = report_burst(self._ledger, burst, FASCICULATION, self.channel, subtype, t,
+                              self._terms.sfreq, self._terms.on_snr, notices)
         self.recent.append(handle)
         return handle
 
