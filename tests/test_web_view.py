@@ -28,7 +28,7 @@ from emgspasm.apps.web import add_web_options, web_view
 from emgspasm.apps.web.frames import decode
 from emgspasm.apps.web.marks import Marks
 from emgspasm.apps.web.ring import SignalRing
-from emgspasm.apps.web.server import WebServer
+from emgspasm.apps.web.server import WebServer, _Client
 from emgspasm.apps.web.view import WebView
 from emgspasm.engine.dsp.chain import DSPChain
 from emgspasm.engine.streaming import Engine
@@ -526,3 +526,34 @@ def test_page_shows_the_session_ended(browser):
         "return window.emgspasm.ended && document.getElementById('status').textContent")),
         what="the page to say the session ended")
     assert status == "session ended"
+
+
+def test_the_last_frame_before_end_is_sent_before_it():
+    # a frame still waiting when "end" is offered goes out first: a page that
+    # stops reading at "end" has seen the whole stream (CI once saw the last
+    # frame, offered just before "end" in the same wakeup, sent after it)
+    class Sent:
+        def __init__(self):
+            self.log = []
+
+        async def send_text(self, text):
+            self.log.append(text)
+
+        async def send_bytes(self, data):
+            self.log.append(data)
+
+    async def scenario():
+        socket_ = Sent()
+        client = _Client(socket_)
+        client.offer("hello")
+        client.offer(b"frame 1")
+        client.offer(b"frame 2")      # replaces frame 1: dropped
+        client.offer("end")
+        task = asyncio.create_task(client.send_loop())
+        await asyncio.sleep(0.05)
+        task.cancel()
+        return socket_.log, client
+
+    log, client = asyncio.run(scenario())
+    assert log == ["hello", b"frame 2", "end"]
+    assert (client.sent, client.dropped) == (1, 1)

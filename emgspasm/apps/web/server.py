@@ -60,7 +60,7 @@ class _Client:
     def __init__(self, websocket):
         self.websocket = websocket
         self.width = DEFAULT_WIDTH
-        self.texts = deque()  # hello and end: never dropped, sent before frames
+        self.outbox = deque()  # in order, never dropped: texts, and a frame a text followed
         self.pending = None  # the newest frame not yet sent
         self.ready = asyncio.Event()
         self.sent = 0
@@ -70,7 +70,12 @@ class _Client:
         """Put a frame (bytes) in the mailbox, or queue a text message (on the
         server's loop)."""
         if isinstance(message, str):
-            self.texts.append(message)
+            if self.pending is not None:
+                # the frame offered before a text goes before it (the last
+                # frame before "end" must not arrive after it)
+                self.outbox.append(self.pending)
+                self.pending = None
+            self.outbox.append(message)
         else:
             if self.pending is not None:
                 self.dropped += 1
@@ -81,12 +86,18 @@ class _Client:
         while True:
             await self.ready.wait()
             self.ready.clear()
-            while self.texts:
-                await self.websocket.send_text(self.texts.popleft())
+            while self.outbox:
+                await self._send(self.outbox.popleft())
             message, self.pending = self.pending, None
             if message is not None:
-                await self.websocket.send_bytes(message)
-                self.sent += 1
+                await self._send(message)
+
+    async def _send(self, message):
+        if isinstance(message, str):
+            await self.websocket.send_text(message)
+        else:
+            await self.websocket.send_bytes(message)
+            self.sent += 1
 
     def take_width(self, text):
         """Read a ``{"width": n}`` message from the page; anything else is ignored."""
