@@ -165,7 +165,7 @@ def burst_records(y, lowband, tkeo, flags, p, mod_sos):
     ----------
     y, lowband, tkeo : ndarray, shape (n,)
     flags : ndarray of uint8, shape (n,)
-    p : a PARAMS row (with ``ring_decay`` set)
+    p : a PARAMS row (with ``ring_decay`` and ``ring_mean_frac2`` set)
     mod_sos : ndarray, shape (1, 6)
 
     Returns
@@ -182,7 +182,7 @@ def burst_records(y, lowband, tkeo, flags, p, mod_sos):
     env = np.sqrt(e2)
     bp = signal.sosfilt(mod_sos, env)
     warm_end = 10.0 * p["warm_n"]
-    noise_q, nupd, ring, hi = 0.0, 0.0, 0.0, 0.0
+    noise_q, nupd, ring, ring_mean, hi = 0.0, 0.0, 0.0, 0.0, 0.0
     lo_bg, lo_n, lo_ref = 0.0, 0.0, 0.0
     sus_active = np.zeros(n, bool)  # the sustained-activity window's samples
     sustained = False
@@ -220,7 +220,8 @@ def burst_records(y, lowband, tkeo, flags, p, mod_sos):
         else:
             noise2 = noise_q / p["qcorr"]
             ring = max(ring * p["ring_decay"], e2[t])
-            floor2 = p["ring_frac2"] * ring
+            ring_mean += (1.0 - p["ring_decay"]) * (e2[t] - ring_mean)
+            floor2 = max(p["ring_frac2"] * ring, p["ring_mean_frac2"] * ring_mean)
             off_level = max(p["off2"] * noise2, floor2)
             above_off = e2[t] > off_level
             sus_active[t] = flag == 0 and e2[t] > max(hi, floor2)

@@ -8,7 +8,7 @@ from scipy import signal
 import naive
 from emgspasm.engine.config import Config
 from emgspasm.engine.detect import _kernels, layout
-from emgspasm.engine.detect.params import kernel_params, ring_decay
+from emgspasm.engine.detect.params import kernel_params, ring_decay, ring_mean_frac2
 from emgspasm.engine.dsp.chain import DSPChain
 from emgspasm.engine.vocabulary import FLAG_LEADS_OFF
 from emgspasm.truth.sim import simulate
@@ -46,6 +46,8 @@ def test_kernel_matches_the_reference(sfreq, rng):
     out = chain.process(rec.data, flags)
     prm = kernel_params(sfreq, config, (20.0, chain.bandpass_high_hz))
     prm[0]["ring_decay"] = ring_decay(chain.ring_time_s, sfreq)
+    prm[0]["ring_mean_frac2"] = ring_mean_frac2(chain.ring_time_s)
+    assert prm[0]["ring_mean_frac2"] > 0
     mod_sos = signal.butter(1, [3.0, 8.0], btype="bandpass", fs=sfreq, output="sos")
     n = rec.data.shape[1]
     found = kernel_records(out, prm, mod_sos, random_splits(rng, n, max_chunk=4000))

@@ -14,9 +14,11 @@ run on those records in :mod:`emgspasm.engine.detect.detector`.
 A burst starts when the envelope exceeds ``on_snr`` x the noise RMS and ends
 when it stays below ``off_snr`` x the noise RMS for ``hangover_s``. Both
 thresholds also stay above ``ring_fraction`` x a peak-hold of the envelope
-that decays at the filters' ring-down rate: a large discharge rings through
-the mains notches for a few hundred ms (a 50/100/150 Hz echo at ~20 % of
-its envelope), and that echo is the chain's, not the muscle's.
+that decays at the filters' ring-down rate, and above
+``params.RING_MEAN_FRACTION`` x the envelope's RMS over that ring-down
+time: a large discharge, and more so a long burst, rings through the mains
+notches for a few hundred ms (a 50/100/150 Hz echo at ~20 % of its
+envelope), and that echo is the chain's, not the muscle's.
 
 Sustained activity: a weak contraction keeps the envelope a little above
 the noise most of the time without crossing the on threshold for long; a
@@ -131,6 +133,7 @@ def detect_kernel(y, lowband, tkeo, flags, start, prm, env_buf, sus_buf, mod_sos
     inv_qcorr = 1.0 / qcorr
     ring_frac2 = p["ring_frac2"]
     ring_decay = p["ring_decay"]
+    ring_mean_frac2 = p["ring_mean_frac2"]
     warm_end = WARM_SPAN * p["warm_n"]
     lo_span = p["lo_span"]
     # steps of 1 / n until n reaches lo_span / 4, then of 4 / lo_span
@@ -158,6 +161,7 @@ def detect_kernel(y, lowband, tkeo, flags, start, prm, env_buf, sus_buf, mod_sos
         mod_env = st["mod_env"]
         nupd = st["nupd"]
         ring = st["ring"]
+        ring_mean = st["ring_mean"]
         esum_short = st["esum_short"]
         burst_state = st["state"]
         rise = st["rise"]
@@ -234,7 +238,8 @@ def detect_kernel(y, lowband, tkeo, flags, start, prm, env_buf, sus_buf, mod_sos
                 ring *= ring_decay
                 if e2 > ring:
                     ring = e2
-                floor2 = ring_frac2 * ring
+                ring_mean += (1.0 - ring_decay) * (e2 - ring_mean)
+                floor2 = max(ring_frac2 * ring, ring_mean_frac2 * ring_mean)
                 above_off = e2 > max(off2 * noise2, floor2)
                 # sustained activity: the share of active samples in its window
                 act = 1 if flag == 0 and e2 > max(hi, floor2) else 0
@@ -385,6 +390,7 @@ def detect_kernel(y, lowband, tkeo, flags, start, prm, env_buf, sus_buf, mod_sos
         st["mod_env"] = mod_env
         st["nupd"] = nupd
         st["ring"] = ring
+        st["ring_mean"] = ring_mean
         st["esum_short"] = esum_short
         st["state"] = burst_state
         st["rise"] = rise

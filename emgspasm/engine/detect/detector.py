@@ -94,7 +94,7 @@ from .beats import BeatHistory
 from .fasciculations import DischargeTerms, FasciculationReports, report_burst
 from .groups import HOLD_S, SpasmGroup
 from .layout import Record
-from .params import fasc_max_s, kernel_params, ring_decay, tail_excess
+from .params import fasc_max_s, kernel_params, ring_decay, ring_mean_frac2, tail_excess
 from .rules import (CLONUS_HZ, POP_MAX_S, artifact_label, burst_features, discharges,
                     in_train, looks_artifact, oversized, spasm_subtype)
 
@@ -233,6 +233,7 @@ class Detector:
         for (_, ring_time_s), first, last in zip(out.ring_times, changes, changes[1:]):
             # the chain's ring-down holds from this sample on
             self._p["ring_decay"] = ring_decay(ring_time_s, self.sfreq)
+            self._p["ring_mean_frac2"] = ring_mean_frac2(ring_time_s)
             for done in range(first, last, self._block):
                 stop = min(last, done + self._block)
                 count = _kernels.detect_kernel(

@@ -36,6 +36,7 @@ PARAMS = np.dtype([
     ("warm_n", "f8"),         # samples over which that extra rate decays
     ("ring_frac2", "f8"),     # thresholds stay above this fraction (squared) of the peak-hold
     ("ring_decay", "f8"),     # peak-hold's decay per sample (the chain's ring-down)
+    ("ring_mean_frac2", "f8"),  # ... and above this fraction (squared) of its mean
     ("up_idle", "f8"), ("down_idle", "f8"),      # tracker's multiplicative steps once warm
     ("up_active", "f8"), ("down_active", "f8"),
     ("window", "i8"),         # detection envelope window (samples)
@@ -63,6 +64,7 @@ STATE = np.dtype([
     ("q", "f8"),              # noise tracker: percentile of the envelope's mean square
     ("nupd", "f8"),           # tracker updates so far (0: not seeded)
     ("ring", "f8"),           # decaying peak-hold of the envelope's mean square
+    ("ring_mean", "f8"),      # its mean over the chain's ring-down time
     ("peak", "f8"),           # the open burst's largest |sample|
     ("peak_t", "i8"),         # ... the stream sample where it fell
     ("ehi", "f8"),            # ... its band-passed energy

@@ -50,6 +50,23 @@ SUSTAIN_FALSE_P = 0.15
 #: percentile only while they discharge is found; at the 95th percentile
 #: and half the window it was not, and such spasms were split.
 SUSTAIN_ON_SHARE, SUSTAIN_OFF_SHARE = 0.45, 0.3
+#: The thresholds also stay above this fraction of the envelope's RMS
+#: over the chain's ring-down time (its mean square, averaged with that
+#: time constant). The notches ring with the energy a burst put in their
+#: bands, not with its peak: after a broadband burst of a few hundred ms
+#: they ring at 0.3 of its RMS 20 ms on and 0.16 at 100 ms (Q 30, 500 Hz
+#: to 2 kHz; ``DSPChain`` on white noise), and the mains tracker, misled
+#: by the burst under a strong line, lets up to as much mains through for
+#: a few hundred ms more (measured on the ``measured`` family: tails at
+#: 0.35-0.5 of the burst's RMS). The peak-hold follows a brief discharge's
+#: ring, but decays through a long burst and let such tails hold a 0.3 s
+#: myoclonic burst above the off threshold past ``min_spasm_s``. Only the
+#: notches ring that long: with none, the chain's ring-down is the
+#: band-pass's (16 ms for a 20 Hz edge), shorter than ``NOTCH_RING_MIN_S``,
+#: and the floor would only trim the tail of every discharge.
+RING_MEAN_FRACTION = 0.5
+#: A ring-down this long or longer is the notches' (see above).
+NOTCH_RING_MIN_S = 0.05
 #: Peak SNRs in the table of :func:`tail_excess` (log-spaced; the ring's
 #: extent is a step function of the SNR at one-sample steps).
 TAIL_TABLE = 64
@@ -147,6 +164,13 @@ def tail_excess(sfreq, config):
         sfreq, filt.bandpass_low_hz, filt.bandpass_high_hz, filt.bandpass_order,
         d.window_s, np.minimum(1.0, d.off_snr / snr))
     return np.log(snr), np.maximum(0.0, extent - extent[0])
+
+
+def ring_mean_frac2(ring_time_s):
+    """``ring_mean_frac2`` of :data:`~emgspasm.engine.detect.layout.PARAMS`
+    for a chain whose slowest ring-down has time constant ``ring_time_s``:
+    ``RING_MEAN_FRACTION`` squared when that is the notches' ring."""
+    return RING_MEAN_FRACTION ** 2 if ring_time_s >= NOTCH_RING_MIN_S else 0.0
 
 
 def ring_decay(ring_time_s, sfreq):
