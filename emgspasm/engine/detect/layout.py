@@ -36,7 +36,7 @@ PARAMS = np.dtype([
     ("warm_n", "f8"),         # samples over which that extra rate decays
     ("ring_frac2", "f8"),     # thresholds stay above this fraction (squared) of the peak-hold
     ("ring_decay", "f8"),     # peak-hold's decay per sample (the chain's ring-down)
-    ("ring_mean_frac2", "f8"),  # ... and above this fraction (squared) of its mean
+    ("ring_mean_frac2", "f8"),  # ... and above this fraction (squared) of ring_mean (0: no notch)
     ("up_idle", "f8"), ("down_idle", "f8"),      # tracker's multiplicative steps once warm
     ("up_active", "f8"), ("down_active", "f8"),
     ("window", "i8"),         # detection envelope window (samples)
