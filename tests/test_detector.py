@@ -8,7 +8,7 @@ from scipy import signal
 from emgspasm.engine.config import Config
 from emgspasm.engine.streaming import Engine, run
 from emgspasm.engine.vocabulary import NOTICE_KINDS
-from emgspasm.truth.sim import _muscle, _nuisance, simulate
+from emgspasm.truth.sim import _muscle, _nuisance, _volume_nuisance, simulate
 
 SFREQ = 2000.0
 
@@ -190,6 +190,30 @@ def test_a_discharge_riding_on_a_qrs_is_a_fasciculation_on_the_beat(rng):
     assert sum(e.label == "artifact_ecg" for e in events) > 30
     assert labels(run(base[None], SFREQ, ["EMG1"])[0]) == []
     assert "fasciculation" not in labels(run(y[None], SFREQ, ["EMG1"])[0])
+
+
+@pytest.mark.parametrize("seed, delay_s", [(0, 0.04), (3, 0.02)])
+def test_a_discharge_that_makes_its_beat_outlast_a_fasciculation_is_still_one(seed, delay_s):
+    # the volume family's ECG, whose complexes do not begin like a QRS to
+    # the kernel: a 3 ms potential 20-40 ms after the R wave merges with the
+    # complex into one 70-130 ms burst on the beat (a multi-unit burst before
+    # the beat was judged like a brief one); the rhythm of the plain beats
+    # goes on through them
+    rng = np.random.default_rng(seed)
+    n = int(40 * SFREQ)
+    ecg, r_idx = _volume_nuisance.ecg(n, SFREQ, 300e-6, rng)
+    x = quiet(rng, 40) + ecg
+    carried = r_idx[10::8]
+    wave = _muscle.muap(SFREQ, 3e-3, 0.2) * 800e-6
+    for r in carried:
+        i0 = r + int(delay_s * SFREQ)
+        x[i0:i0 + len(wave)] += wave
+    events, _ = run(x[None], SFREQ, ["EMG1"])
+    assert labels(events) == ["fasciculation"] * len(carried)
+    onsets = np.array([e.onset for e in events if e.label == "fasciculation"])
+    # each at the unit's potential (where the beat peaked)
+    unit_s = (carried + int(delay_s * SFREQ) + np.argmax(np.abs(wave))) / SFREQ
+    assert np.all(np.abs(onsets - unit_s) < 0.005)
 
 
 def test_clipping_and_leads_off_are_bad_stretches_not_events(rng):

@@ -72,13 +72,17 @@ def test_looks_artifact(lowratio, freq, in_group, expected):
 
 def test_artifact_label():
     kw = dict(looks=False, short=False, dirty=False, oversized=False, trailing=False,
-              beat=False, qrs_start=False, trailing_label="artifact_ecg")
+              beat=False, qrs_start=False, carries=False, trailing_label="artifact_ecg")
     brief, long_ = burst(offset=1050), burst(offset=1400)
     assert artifact_label(brief, SFREQ, **kw) is None
     assert artifact_label(brief, SFREQ, **{**kw, "looks": True}) == "artifact_pop"
     assert artifact_label(long_, SFREQ, **{**kw, "looks": True}) == "artifact_motion"
     assert artifact_label(brief, SFREQ, **{**kw, "beat": True, "short": True}) == "artifact_ecg"
     assert artifact_label(brief, SFREQ, **{**kw, "trailing": True}) == "artifact_ecg"
+    # on the beat but longer than a discharge: muscle, unless it carries one
+    assert artifact_label(brief, SFREQ, **{**kw, "beat": True}) is None
+    assert artifact_label(brief, SFREQ, **{**kw, "beat": True, "carries": True}) \
+        == "artifact_ecg"
     # a short unclean discharge is an artefact, a long unclean one off the beat is not
     assert artifact_label(brief, SFREQ, **{**kw, "dirty": True, "short": True}) == "artifact_pop"
     assert artifact_label(long_, SFREQ, **{**kw, "dirty": True}) is None

@@ -100,11 +100,16 @@ class BeatHistory:
         self.last_artifact = (burst.onset, burst.peak)
         self.last_label = label
 
+    def rides(self, burst, fasc_max_v):
+        """Does ``burst`` carry a motor unit's discharge, judged against the
+        plain beats (:func:`~emgspasm.engine.detect.rules.rides_beat`)?"""
+        return rides_beat(burst, self.plain, fasc_max_v)
+
     def carries_discharge(self, burst, fasc_max_v):
         """Does a beat outside a spasm carry a motor unit's discharge
         (:func:`~emgspasm.engine.detect.rules.rides_beat`)? A beat that does
         not joins the plain beats it is judged against."""
-        if rides_beat(burst, self.plain, fasc_max_v):
+        if self.rides(burst, fasc_max_v):
             return True
         self.plain.append((burst.peak, burst.freq_hz, burst.lowratio))
         return False

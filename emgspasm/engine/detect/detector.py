@@ -498,11 +498,14 @@ class Detector:
         in_group = self._in_group(ch, burst)
         trailing = brief and ch.beats.trailed_by(burst, in_group)
         beat = brief and not trailing and (ch.qrs_start or ch.beats.on_rhythm(burst.onset))
+        # a discharge that merges with the complex outlasts a fasciculation
+        carries = beat and not short and not in_group and ch.beats.rides(
+            burst, d.fasc_max_uv * 1e-6)
         return artifact_label(
             burst, self.sfreq, looks=self._looks_artifact(burst, in_group),
             short=short, dirty=burst.lowratio > d.fasc_max_lowfreq_ratio,
             oversized=self._oversized(burst, in_group),
-            trailing=trailing, beat=beat, qrs_start=ch.qrs_start,
+            trailing=trailing, beat=beat, qrs_start=ch.qrs_start, carries=carries,
             trailing_label=ch.beats.last_label)
 
     def _oversized(self, burst, in_group):

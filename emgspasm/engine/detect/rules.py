@@ -192,7 +192,7 @@ def oversized(burst, max_peak_v):
 
 
 def artifact_label(burst, sfreq, *, looks, short, dirty, oversized, trailing, beat,
-                   qrs_start, trailing_label):
+                   qrs_start, carries, trailing_label):
     """The artefact a burst is (pop, ECG, motion), or None if it is muscle.
 
     Parameters
@@ -214,11 +214,15 @@ def artifact_label(burst, sfreq, *, looks, short, dirty, oversized, trailing, be
         It falls on the R-R rhythm (or began like a QRS on it).
     qrs_start : bool
         It began like a QRS, on the beat.
+    carries : bool
+        It falls on the beat and carries a motor unit's discharge
+        (:func:`rides_beat`): a beat however long the discharge made it, for
+        the caller to report the discharge on it.
     trailing_label : str
         What the artefact it trails was.
     """
     if not (looks or trailing or (dirty and (short or beat)) or (oversized and short)
-            or (beat and (short or qrs_start))):
+            or (beat and (short or qrs_start or carries))):
         return None
     if trailing:
         return trailing_label
