@@ -196,13 +196,14 @@ def test_a_discharge_riding_on_a_qrs_is_a_fasciculation_on_the_beat(rng):
 def test_a_discharge_that_makes_its_beat_outlast_a_fasciculation_is_still_one(seed, delay_s):
     # the volume family's ECG, whose complexes do not begin like a QRS to
     # the kernel: a 3 ms potential 20-40 ms after the R wave merges with the
-    # complex into one 70-130 ms burst on the beat (a multi-unit burst before
-    # the beat was judged like a brief one); the rhythm of the plain beats
-    # goes on through them
+    # complex into one 70-130 ms burst on the beat, which was judged as
+    # muscle (a `burst`, and the rhythm lost a beat); each carried beat is
+    # now a fasciculation, every other beat stays ECG
     rng = np.random.default_rng(seed)
     n = int(40 * SFREQ)
     ecg, r_idx = _volume_nuisance.ecg(n, SFREQ, 300e-6, rng)
     x = quiet(rng, 40) + ecg
+    plain = run(x[None], SFREQ, ["EMG1"])[0]
     carried = r_idx[10::8]
     wave = _muscle.muap(SFREQ, 3e-3, 0.2) * 800e-6
     for r in carried:
@@ -214,6 +215,10 @@ def test_a_discharge_that_makes_its_beat_outlast_a_fasciculation_is_still_one(se
     # each at the unit's potential (where the beat peaked)
     unit_s = (carried + int(delay_s * SFREQ) + np.argmax(np.abs(wave))) / SFREQ
     assert np.all(np.abs(onsets - unit_s) < 0.005)
+    for label in ("artifact_ecg", "artifact_pop"):
+        n_carried = len(carried) if label == "artifact_ecg" else 0
+        assert sum(e.label == label for e in events) == \
+            sum(e.label == label for e in plain) - n_carried
 
 
 def test_clipping_and_leads_off_are_bad_stretches_not_events(rng):
