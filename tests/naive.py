@@ -185,7 +185,8 @@ def burst_records(y, lowband, tkeo, flags, p, mod_sos):
     noise_q, nupd, ring, ring_mean, hi = 0.0, 0.0, 0.0, 0.0, 0.0
     lo_bg, lo_n, lo_ref = 0.0, 0.0, 0.0
     sus_active = np.zeros(n, bool)  # the sustained-activity window's samples
-    sustained = False
+    counted = np.zeros(n, bool)  # ... the power test counts
+    by_share, by_power, burst_ms = False, False, 0.0
     active, rise, last, quiet, ended, long_ = False, -1, -(1 << 40), 0, False, False
     burst = {}
     seg = dict(mod_bp2=0.0, mod_env=0.0, mod_n=0)
@@ -224,15 +225,26 @@ def burst_records(y, lowband, tkeo, flags, p, mod_sos):
             floor2 = max(p["ring_frac2"] * ring, p["ring_mean_frac2"] * ring_mean)
             off_level = max(p["off2"] * noise2, floor2)
             above_off = e2[t] > off_level
+            burst_ms *= p["pow_decay"]
             sus_active[t] = flag == 0 and e2[t] > max(hi, floor2)
-            count = sus_active[max(0, t - p["sus_len"] + 1):t + 1].sum()
-            if count >= p["sus_on"] if not sustained else count <= p["sus_off"]:
-                sustained = not sustained
+            counted[t] = flag == 0 and not active and floor2 <= hi
+            in_window = slice(max(0, t - p["sus_len"] + 1), t + 1)
+            count = sus_active[in_window].sum()
+            changed = count >= p["sus_on"] if not by_share else count <= p["sus_off"]
+            by_share ^= changed
+            quiet_e2 = e2[in_window][counted[in_window]]
+            if len(quiet_e2) >= p["pow_min"] and flag == 0:
+                level = p["pow_off"] if by_power else p["pow_on"]
+                ref = max(noise2, p["pow_rel"] * burst_ms)
+                powered = quiet_e2.mean() > level * ref
+                changed |= powered != by_power
+                by_power = powered
+            if changed:
                 records.append(dict(kind=7, t=t, onset=t - p["sus_len"] + 1, offset=t,
-                                    noise=noise_q, active=int(sustained), lo_bg=0.0,
-                                    peak=0.0, peak_t=0, ehi=0.0, elo=0.0, etk=0.0, n=0,
-                                    nflag=0, peak_e2=0.0, mod_bp2=0.0, mod_env=0.0,
-                                    mod_n=0))
+                                    noise=noise_q, active=int(by_share), bits=int(by_power),
+                                    lo_bg=0.0, peak=0.0, peak_t=0, ehi=0.0, elo=0.0,
+                                    etk=0.0, n=0, nflag=0, peak_e2=0.0, mod_bp2=0.0,
+                                    mod_env=0.0, mod_n=0))
             if not active and not above_off:
                 rise = -1
             else:
@@ -271,6 +283,7 @@ def burst_records(y, lowband, tkeo, flags, p, mod_sos):
                         record(8, t, rise, offset)
                     if quiet >= p["hangover"]:
                         active = False
+                        burst_ms = max(burst_ms, burst["ehi"] / burst["n"])
                         record(4, t, rise, offset)
                         rise = -1
             if flag == 0:
@@ -282,7 +295,7 @@ def burst_records(y, lowband, tkeo, flags, p, mod_sos):
                     rate *= p["active_rate"]
                 step = rate if e2[t] > noise_q else -rate * p["down_ratio"]
                 noise_q *= np.exp(step)
-                if sustained and not busy:
+                if (by_share or by_power) and not busy:
                     rate *= p["active_rate"]
                 hi *= np.exp(rate * p["hi_up"] if e2[t] > hi else -rate)
                 nupd += 1.0
@@ -296,7 +309,7 @@ def burst_records(y, lowband, tkeo, flags, p, mod_sos):
                         step = max(1.0 / lo_n, 4.0 / p["lo_span"])
                         lo_bg *= np.exp(step if lb2 > lo_bg else -step)
         if (t + 1) % p["segment"] == 0:
-            if active or sustained or (t - last <= p["recent"] and nupd > 0):
+            if active or by_share or by_power or (t - last <= p["recent"] and nupd > 0):
                 record(3, t, rise, last - (window - 1))
             seg = dict(mod_bp2=0.0, mod_env=0.0, mod_n=0)
     return records

@@ -11,6 +11,7 @@ from emgspasm.engine.config import Config
 from emgspasm.engine.streaming import Engine, run
 from emgspasm.engine.vocabulary import NOTICE_KINDS
 from emgspasm.truth.sim import _muscle, _nuisance, _volume_nuisance, simulate
+from emgspasm.truth.sim.families import simulate_family
 
 SFREQ = 2000.0
 
@@ -122,6 +123,65 @@ def test_a_volley_under_the_threshold_does_not_split_a_clonus(rng, missing, spas
     # the rhythm bridges one, not two
     events, _ = run(clonus(rng, 200e-6, hz=4.0, missing=missing)[None], SFREQ, ["EMG1"])
     assert labels(events) == ["spasm"] * spasms
+
+
+# two recordings of the ``measured`` family's benchmark set (seeds 20053 and
+# 20005): a clonus at 1024 Hz among QRS complexes, pops and motion, and a
+# mixed spasm of 22 s; both came out in 3-4 pieces when only the share of
+# samples over the percentile held a spasm between its bursts
+MEASURED_SPASMS = {
+    "clonus at 1024 Hz, hard": (dict(
+        sfreq=1024.0, noise_uv=14.0, mains_hz=60.0, mains_uv=100.0, pops_per_min=3.0,
+        motion_per_min=3.0, ecg_channels=1, ecg_uv=300.0, seed=20053), 102.4),
+    "mixed at 2 kHz, wearable": (dict(
+        sfreq=2000.0, noise_uv=6.0, mains_hz=60.0, mains_uv=200.0, pops_per_min=1.0,
+        motion_per_min=1.0, ecg_channels=1, ecg_uv=250.0, seed=20005), 32.3),
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", MEASURED_SPASMS)
+def test_a_spasm_whose_volleys_stay_under_the_threshold_is_one_spasm(case):
+    changes, onset = MEASURED_SPASMS[case]
+    rec = simulate_family("measured", duration_s=300.0, n_channels=1, spasms_per_min=1.5,
+                          bursts_per_min=0.7, fasciculations_per_min=30, **changes)
+    (truth,) = [e for e in rec.events if e.label == "spasm" and abs(e.onset - onset) < 0.5]
+    events, _ = run(rec.data, rec.sfreq, rec.ch_names)
+    found = [e for e in events if e.label == "spasm" and e.onset < truth.onset + truth.duration
+             and e.onset + e.duration > truth.onset]
+    assert len(found) == 1, [(e.onset, e.duration) for e in found]
+    covered = (min(found[0].onset + found[0].duration, truth.onset + truth.duration)
+               - max(found[0].onset, truth.onset))
+    assert covered > 0.9 * truth.duration
+
+
+# true myoclonic jerks (0.3-0.4 s) of the benchmark sets that the power test
+# stretched past ``min_spasm_s`` into false spasms when it held any confirmed
+# group, not only one that was already a spasm
+JERKS = {
+    "measured, 4 kHz": ("measured", dict(
+        sfreq=4000.0, n_channels=1, noise_uv=8.0, mains_hz=50.0, mains_uv=100.0,
+        pops_per_min=1.0, motion_per_min=1.0, ecg_channels=1, ecg_uv=250.0, seed=20007),
+        "EMG1", 85.0),
+    "volume, 2048 Hz, hard": ("volume", dict(
+        sfreq=2048.0, n_channels=2, noise_uv=15.0, mains_hz=60.0, mains_uv=200.0,
+        pops_per_min=3.0, motion_per_min=3.0, ecg_channels=2, ecg_uv=300.0, seed=10051),
+        "EMG1", 50.5),
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", JERKS)
+def test_weak_activity_after_a_jerk_does_not_make_it_a_spasm(case):
+    family, changes, channel, onset = JERKS[case]
+    rec = simulate_family(family, duration_s=300.0, spasms_per_min=1.5, bursts_per_min=0.7,
+                          fasciculations_per_min=30, **changes)
+    (truth,) = [e for e in rec.events if e.label == "burst" and e.channel == channel
+                and abs(e.onset - onset) < 0.05]
+    events, _ = run(rec.data, rec.sfreq, rec.ch_names)
+    found = [e for e in events if e.is_muscle and e.channel == channel
+             and abs(e.onset - truth.onset) < 0.05]
+    assert [e.label for e in found] == ["burst"], found
 
 
 def test_pop_is_not_a_fasciculation(rng):

@@ -7,7 +7,7 @@ samples where something happens: a burst starts, outgrows a fasciculation,
 falls quiet (before it has outgrown one: the detection envelope, or for a
 strong burst a second envelope over the last half-window, drops below the
 off threshold), ends; a 25 ms segment of activity passes; a run of flagged
-samples ends; sustained activity begins or ends.
+samples ends; either test of sustained activity changes its verdict.
 The per-event rules (fasciculation or spasm, merging, subtypes, artefacts)
 run on those records in :mod:`emgspasm.engine.detect.detector`.
 
@@ -29,6 +29,19 @@ too), and activity is sustained from when a set share of the last 0.5 s
 is active until a lower share or less is. The
 percentile tracker slows down during sustained activity as during bursts
 (the noise tracker only during bursts).
+
+A second test looks at power rather than share: a contraction whose few
+units fire between the volleys of a spasm lifts the envelope's mean over
+the quiet samples of the window (no burst open, unflagged, the chain's
+ring-down under the percentile) above the noise even where it crosses the
+85th percentile too rarely for the share test. Activity is sustained by
+power from when that mean exceeds ``pow_on`` x a reference (once
+``pow_min`` such samples are in the window) until it falls to ``pow_off``
+x it. The reference is the noise floor, or ``pow_rel`` x the mean square
+of the recent bursts (a peak of each ended burst's, decaying with a 2 s
+time constant) where that is higher: the rest between the bursts of a
+walk is quiet against the bursts themselves (a few per cent of their
+power), the weak stretches of a spasm are not.
 
 Noise floor: the 20th percentile of the envelope's mean square, tracked in
 the log domain by a sign update (+up when above, -4 up when below, so the
@@ -85,8 +98,8 @@ def _put(rec, k, kind, c, t, onset, offset, peak, peak_t, ehi, elo, etk, nb, nfl
 
 
 @jit
-def detect_kernel(y, lowband, tkeo, flags, start, prm, env_buf, sus_buf, mod_sos, state,
-                  rec):
+def detect_kernel(y, lowband, tkeo, flags, start, prm, env_buf, sus_buf, pow_buf, mod_sos,
+                  state, rec):
     """Advance the detector over one chunk.
 
     One channel at a time, its state in registers; the records come out
@@ -104,7 +117,11 @@ def detect_kernel(y, lowband, tkeo, flags, start, prm, env_buf, sus_buf, mod_sos
     env_buf : ndarray, shape (window, n_channels)
         Ring of squared samples of the detection envelope.
     sus_buf : ndarray of uint8, shape (sus_len, n_channels)
-        Ring of the sustained-activity window's active samples.
+        Ring of the sustained-activity window's samples: bit 0 set when
+        active (the share test), bit 1 when counted by the power test.
+    pow_buf : ndarray, shape (sus_len, n_channels)
+        The envelope's mean square at the samples the power test counted
+        (0 elsewhere).
     mod_sos : ndarray, shape (1, 6)
         3-8 Hz band-pass of the envelope (one section: the clonus band).
     state : ndarray of :data:`~emgspasm.engine.detect.layout.STATE`, shape (n_channels,)
@@ -144,6 +161,11 @@ def detect_kernel(y, lowband, tkeo, flags, start, prm, env_buf, sus_buf, mod_sos
     hi_up = p["hi_up"]
     sus_on = p["sus_on"]
     sus_off = p["sus_off"]
+    pow_on = p["pow_on"]
+    pow_off = p["pow_off"]
+    pow_min = p["pow_min"]
+    pow_rel = p["pow_rel"]
+    pow_decay = p["pow_decay"]
     b0, b1, b2 = mod_sos[0, 0], mod_sos[0, 1], mod_sos[0, 2]
     a1, a2 = mod_sos[0, 4], mod_sos[0, 5]
     k = 0
@@ -183,7 +205,11 @@ def detect_kernel(y, lowband, tkeo, flags, start, prm, env_buf, sus_buf, mod_sos
         lo_ref = st["lo_ref"]
         hi = st["hi"]
         sus_n = st["sus_n"]
-        sustained = st["sustained"]
+        by_share = st["by_share"]
+        by_power = st["by_power"]
+        pow_sum = st["pow_sum"]
+        pow_n = st["pow_n"]
+        burst_ms = st["burst_ms"]
         # ring positions, advanced by one per sample (no division in the loop)
         pos = start % window
         pos_short = (start - short) % window
@@ -241,14 +267,35 @@ def detect_kernel(y, lowband, tkeo, flags, start, prm, env_buf, sus_buf, mod_sos
                 ring_mean += (1.0 - ring_decay) * (e2 - ring_mean)
                 floor2 = max(ring_frac2 * ring, ring_mean_frac2 * ring_mean)
                 above_off = e2 > max(off2 * noise2, floor2)
-                # sustained activity: the share of active samples in its window
+                # sustained activity: the share of active samples in its
+                # window, and the mean power of its quiet samples
+                burst_ms *= pow_decay
                 act = 1 if flag == 0 and e2 > max(hi, floor2) else 0
-                sus_n += act - int(sus_buf[spos, c])
-                sus_buf[spos, c] = act
-                if (sustained == 0 and sus_n >= sus_on) or (sustained == 1 and sus_n <= sus_off):
-                    sustained = 1 - sustained
+                counted = flag == 0 and burst_state == IDLE and floor2 <= hi
+                gone = int(sus_buf[spos, c])  # not uint8: act - 1 must not wrap
+                sus_n += act - (gone & 1)
+                pow_n += (1 if counted else 0) - ((gone >> 1) & 1)
+                pow_sum -= pow_buf[spos, c]
+                if counted:
+                    pow_sum += e2
+                    pow_buf[spos, c] = e2
+                    sus_buf[spos, c] = act | 2
+                else:
+                    pow_buf[spos, c] = 0.0
+                    sus_buf[spos, c] = act
+                changed = False
+                if (by_share == 0 and sus_n >= sus_on) or (by_share == 1 and sus_n <= sus_off):
+                    by_share = 1 - by_share
+                    changed = True
+                if pow_n >= pow_min and flag == 0:
+                    level = pow_off if by_power == 1 else pow_on
+                    powered = 1 if pow_sum > level * max(noise2, pow_rel * burst_ms) * pow_n else 0
+                    if powered != by_power:
+                        by_power = powered
+                        changed = True
+                if changed:
                     k = _put(rec, k, SUSTAIN, c, t, t - sus_len + 1, t, 0.0, 0, 0.0,
-                             0.0, 0.0, 0, 0, q, 0.0, 0.0, 0.0, 0, sustained, 0, 0.0)
+                             0.0, 0.0, 0, 0, q, 0.0, 0.0, 0.0, 0, by_share, by_power, 0.0)
                 if burst_state == IDLE and not above_off:
                     rise = -1
                 else:
@@ -314,6 +361,7 @@ def detect_kernel(y, lowband, tkeo, flags, start, prm, env_buf, sus_buf, mod_sos
                                      mod_bp2, mod_env, mod_n, burst_state, 0, lo_ref)
                         if quiet >= hangover:
                             burst_state = IDLE
+                            burst_ms = max(burst_ms, ehi / nb)
                             k = _put(rec, k, END, c, t, rise, last - (window - 1),
                                      peak, peak_t, ehi, elo, etk, nb, nflag, q, peak_e2,
                                      mod_bp2, mod_env, mod_n, burst_state, 0, lo_ref)
@@ -321,7 +369,7 @@ def detect_kernel(y, lowband, tkeo, flags, start, prm, env_buf, sus_buf, mod_sos
                 if flag == 0:
                     busy = burst_state == ACTIVE or rise >= 0
                     # the percentile tracker also slows during sustained activity
-                    slow_hi = busy or sustained == 1
+                    slow_hi = busy or by_share == 1 or by_power == 1
                     above = e2 > q
                     above_hi = e2 > hi
                     if nupd < warm_end:
@@ -362,7 +410,8 @@ def detect_kernel(y, lowband, tkeo, flags, start, prm, env_buf, sus_buf, mod_sos
             seg_left -= 1
             if seg_left == 0:
                 seg_left = segment
-                if burst_state == ACTIVE or sustained == 1 or (t - last <= recent_n and nupd > 0):
+                if (burst_state == ACTIVE or by_share == 1 or by_power == 1
+                        or (t - last <= recent_n and nupd > 0)):
                     k = _put(rec, k, SEGMENT, c, t, rise, last - (window - 1),
                              peak, peak_t, ehi, elo, etk, nb, nflag, q, peak_e2,
                              mod_bp2, mod_env, mod_n, burst_state, 0, lo_ref)
@@ -378,6 +427,10 @@ def detect_kernel(y, lowband, tkeo, flags, start, prm, env_buf, sus_buf, mod_sos
             spos += 1
             if spos == sus_len:
                 spos = 0
+                # an exact re-sum once per window, as for the envelope
+                pow_sum = 0.0
+                for j in range(sus_len):
+                    pow_sum += pow_buf[j, c]
         st["esum"] = esum
         st["q"] = q
         st["peak"] = peak
@@ -412,5 +465,9 @@ def detect_kernel(y, lowband, tkeo, flags, start, prm, env_buf, sus_buf, mod_sos
         st["lo_ref"] = lo_ref
         st["hi"] = hi
         st["sus_n"] = sus_n
-        st["sustained"] = sustained
+        st["by_share"] = by_share
+        st["by_power"] = by_power
+        st["pow_sum"] = pow_sum
+        st["pow_n"] = pow_n
+        st["burst_ms"] = burst_ms
     return k

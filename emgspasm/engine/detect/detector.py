@@ -69,7 +69,12 @@ The rules, per channel:
   percentile of the quiet envelope), the group is held: gaps up to
   ``HOLD_S`` (2 s) between its bursts are allowed, and the sustained stretch
   counts as its activity (not while a regular ECG rhythm shows on the
-  channel: QRS complexes fill too much of the window). Closed, it is a spasm if
+  channel: QRS complexes fill too much of the window). A spasm (confirmed,
+  and ``min_spasm_s`` long already) is held as well while the quiet samples
+  between its bursts carry twice the power of the noise and 5 % of the
+  recent bursts' (the kernel's power test): the weak stretches of a spasm
+  whose few units stay under both the on threshold and the percentile.
+  Closed, it is a spasm if
   it lasted ``min_spasm_s``, a ``burst`` (a myoclonic-like jerk) if it
   lasted ``min_burst_s``, and nothing otherwise.
 * **Subtype.** The detection envelope's 3-8 Hz modulation depth is
@@ -133,7 +138,9 @@ class _Channel:
         self.qrs_start = False  # the open burst began like a QRS, on the beat
         self.last_muscle_offset = -np.inf
         self.short_onsets = deque(maxlen=16)
-        self.sustained = False  # the kernel finds sustained activity
+        self.by_share = 0  # the kernel's share test finds sustained activity
+        self.sustained = False  # ... and no ECG rhythm went on when it began
+        self.powered = False  # ... by its power test
         self.beats = beats  # its BeatHistory
         self.reports = reports  # its FasciculationReports
 
@@ -177,6 +184,7 @@ class Detector:
             doublet_max=d.doublet_max_s * self.sfreq, merge_gap=self._p["recent"])
         self._hold = round(HOLD_S * self.sfreq)
         self._min_burst = round(config.detector.min_burst_s * self.sfreq)
+        self._min_spasm = round(config.detector.min_spasm_s * self.sfreq)
         fs = self.sfreq
         self._mod_sos = signal.butter(1, CLONUS_HZ, btype="bandpass", fs=fs,
                                       output="sos")
@@ -187,6 +195,7 @@ class Detector:
         n_ch = len(self.ch_names)
         self._env_buf = np.zeros((self._window, n_ch))
         self._sus_buf = np.zeros((int(self._p["sus_len"]), n_ch), np.uint8)
+        self._pow_buf = np.zeros((int(self._p["sus_len"]), n_ch))
         self._state = layout.new_state(n_ch)
         self._ledger = EventLedger()
         self._channels = [_Channel(BeatHistory(self.sfreq),
@@ -239,8 +248,8 @@ class Detector:
                 count = _kernels.detect_kernel(
                     data.filtered[done:stop], data.lowband[done:stop],
                     data.tkeo[done:stop], data.flags[done:stop], out.start + done,
-                    self._prm, self._env_buf, self._sus_buf, self._mod_sos, self._state,
-                    self._rec)
+                    self._prm, self._env_buf, self._sus_buf, self._pow_buf, self._mod_sos,
+                    self._state, self._rec)
                 if count:
                     self._handle_records(self._rec[:count], notices)
         self._end = out.start + n
@@ -394,20 +403,45 @@ class Detector:
                                   self._sec(group.reported_onset)))
 
     def _sustain(self, c, row):
-        """Sustained activity began (hold the open group) or ended (it went
-        on until at least the start of the window that saw it end).
+        """A test of sustained activity changed its verdict: hold the open
+        group, or let it go (it went on until at least the start of the
+        window that saw the activity end).
 
-        Not on a channel with a regular ECG rhythm going on: QRS complexes
-        and their shoulders fill a third of the window at 120 beats a minute,
-        so the share of active samples no longer tells muscle."""
+        The share test holds any group, but not when its activity began on a
+        channel with a regular ECG rhythm going on: QRS complexes and their
+        shoulders fill a third of the window at 120 beats a minute, so the
+        share of active samples no longer tells muscle. The power test
+        (which leaves out the samples of bursts, QRS complexes among them)
+        holds only a spasm: see :meth:`_power_holds`."""
         ch = self._channels[c]
-        ch.sustained = row.active == 1 and not ch.beats.beating(row.t)
+        if row.active != ch.by_share:
+            # the share test's verdict changed (not only the power test's)
+            ch.by_share = row.active
+            ch.sustained = row.active == 1 and not ch.beats.beating(row.t)
+        ch.powered = row.bits == 1
+        if ch.group is not None:
+            self._update_hold(c, row.onset)
+
+    def _power_holds(self, ch):
+        """Does the power test hold the channel's open group?
+
+        Only a confirmed group that has already lasted ``min_spasm_s``: weak
+        activity between bursts then continues a spasm, but it does not make
+        one of bursts that are no spasm on their own (the steps of a walk,
+        the jerks of a myoclonus over a raised background)."""
         group = ch.group
-        if group is None:
-            return
-        if not ch.sustained and group.held:
-            group.extend(row.onset)
-        group.held = ch.sustained
+        return (ch.powered and group.confirmed_at is not None
+                and group.last_offset - group.onset + 1 >= self._min_spasm)
+
+    def _update_hold(self, c, onset):
+        """Hold the open group while sustained activity lasts; when it no
+        longer does, the group's activity went on until ``onset``."""
+        ch = self._channels[c]
+        group = ch.group
+        held = ch.sustained or self._power_holds(ch)
+        if group.held and not held:
+            group.extend(onset)
+        group.held = held
         self._arm(c)
 
     def _arm(self, c):
@@ -489,6 +523,8 @@ class Detector:
         ch.reports.withdraw_open(t, notices)
         group = self._group_for(c, burst, notices)
         group.add(burst, self.sfreq)
+        # the burst may have made the group long enough for the power test
+        group.held = group.held or self._power_holds(ch)
         self._arm(c)
 
     def _artifact_label(self, ch, burst, short):

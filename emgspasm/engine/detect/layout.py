@@ -14,7 +14,8 @@ Three structured dtypes, shared by the numba kernel and the Python rules
   (:data:`DUE`),
   ends (:data:`END`), where a 25 ms segment of activity passes
   (:data:`SEGMENT`), where a run of flagged samples ends (:data:`BAD`), and
-  where sustained activity begins or ends (:data:`SUSTAIN`, ``active`` 1 or 0).
+  where either verdict on sustained activity changes (:data:`SUSTAIN`:
+  ``active`` the share test's, ``bits`` the power test's, 1 or 0).
 """
 
 from collections import namedtuple
@@ -56,6 +57,11 @@ PARAMS = np.dtype([
     ("hi_up_active", "f8"), ("hi_down_active", "f8"),
     ("sus_on", "i8"),         # active samples in the window that begin sustained activity
     ("sus_off", "i8"),        # ... at or under which it ends
+    ("pow_on", "f8"),         # the power test: mean square of the window's quiet samples,
+    ("pow_off", "f8"),        # over its reference, that begins / keeps sustained activity
+    ("pow_min", "i8"),        # quiet samples the window needs before the power test judges
+    ("pow_rel", "f8"),        # the reference is at least this fraction of burst_ms
+    ("pow_decay", "f8"),      # burst_ms's decay per sample
 ])
 
 STATE = np.dtype([
@@ -92,7 +98,11 @@ STATE = np.dtype([
     ("lo_ref", "f8"),         # lo_bg when the open burst began
     ("hi", "f8"),             # 85th percentile of the envelope's mean square, quiet samples
     ("sus_n", "i8"),          # active samples in the sustained-activity window
-    ("sustained", "i8"),      # 1 while sustained activity lasts
+    ("by_share", "i8"),       # 1 while sustained by the share of active samples
+    ("by_power", "i8"),       # 1 while sustained by the power of the quiet samples
+    ("pow_sum", "f8"),        # envelope mean squares of the window's counted samples, summed
+    ("pow_n", "i8"),          # counted samples in the window
+    ("burst_ms", "f8"),       # decaying peak of ended bursts' mean squares
 ])
 
 RECORD = np.dtype([
@@ -108,8 +118,8 @@ RECORD = np.dtype([
     ("noise", "f8"),          # the noise tracker's value
     ("peak_e2", "f8"),
     ("mod_bp2", "f8"), ("mod_env", "f8"), ("mod_n", "i8"),   # the segment's modulation sums
-    ("active", "i8"),         # the burst state after this sample (SUSTAIN: sustained or not)
-    ("bits", "i8"),           # flags of a BAD run
+    ("active", "i8"),         # the burst state after this sample (SUSTAIN: sustained by share)
+    ("bits", "i8"),           # flags of a BAD run (SUSTAIN: sustained by power)
     ("lo_bg", "f8"),          # 2-20 Hz background (median square) before the burst
 ])
 

