@@ -74,6 +74,10 @@ The rules, per channel:
   between its bursts carry twice the power of the noise and 5 % of the
   recent bursts' (the kernel's power test): the weak stretches of a spasm
   whose few units stay under both the on threshold and the percentile.
+  A group closed as a burst leads into the next one on the channel when
+  that opens within ``HOLD_S`` and the power test has been on since the
+  burst ended: if the next closes as a spasm, the bursts that led into it
+  are withdrawn and it starts at the first (a spasm's first volleys).
   Closed, it is a spasm if
   it lasted ``min_spasm_s``, a ``burst`` (a myoclonic-like jerk) if it
   lasted ``min_burst_s``, and nothing otherwise.
@@ -141,6 +145,10 @@ class _Channel:
         self.by_share = 0  # the kernel's share test finds sustained activity
         self.sustained = False  # ... and no ECG rhythm went on when it began
         self.powered = False  # ... by its power test
+        self.power_since = None  # the sample where the power test's verdict last turned on
+        # (ledger handle, onset, last sample, its own lead burst) of the last
+        # group, if it closed as a burst
+        self.last_burst = None
         self.beats = beats  # its BeatHistory
         self.reports = reports  # its FasciculationReports
 
@@ -418,7 +426,10 @@ class Detector:
             # the share test's verdict changed (not only the power test's)
             ch.by_share = row.active
             ch.sustained = row.active == 1 and not ch.beats.beating(row.t)
-        ch.powered = row.bits == 1
+        powered = row.bits == 1
+        if powered and not ch.powered:
+            ch.power_since = row.t
+        ch.powered = powered
         if ch.group is not None:
             self._update_hold(c, row.onset)
 
@@ -603,8 +614,41 @@ class Detector:
             return group
         if group is not None:
             self._close_group(c, burst.onset, notices)
-        ch.group = SpasmGroup(burst.onset, burst.onset, held=ch.sustained)
+        ch.group = SpasmGroup(burst.onset, burst.onset, held=ch.sustained,
+                              lead_burst=self._leads_in(ch, burst.onset))
+        ch.last_burst = None
         return ch.group
+
+    def _leads_in(self, ch, onset):
+        """The burst that leads into a group opening at ``onset``, if any.
+
+        A spasm's first volley can end before the next begins, more than
+        ``merge_gap_s`` (and, the group being no spasm yet, more than the
+        power test's hold) later; it is the spasm's start when the power
+        test has found weak activity on the channel since that burst ended
+        (its window full of the samples after it) and the gap is within
+        ``HOLD_S``. Whether it is taken in is decided when the group closes
+        as a spasm (:meth:`_take_in_lead_burst`)."""
+        lead = ch.last_burst
+        if lead is None or not ch.powered:
+            return None
+        _, _, offset, _ = lead
+        if ch.power_since > offset + self._p["sus_len"] or onset - offset > self._hold:
+            return None
+        return lead
+
+    def _take_in_lead_burst(self, group, t, notices):
+        """Withdraw the bursts that led into ``group`` (now a spasm), each into
+        the next, and start the spasm at the first."""
+        lead = group.lead_burst
+        while lead is not None:
+            handle, onset, _, lead = lead
+            event = self._ledger.withdraw(handle)
+            notices.append(Notice("event_retract", event.channel, self._sec(t),
+                                  event.onset, event))
+            group.lead_onset = min(group.reported_onset, onset)
+            group.peak = max(group.peak, event.peak_uv * 1e-6)
+            group.snr = max(group.snr, event.snr)
 
     @property
     def _next_due(self):
@@ -631,6 +675,8 @@ class Detector:
         if label == SPASM:
             if group.confirmed_at is None:
                 ch.reports.take_in_precursors(group, t, notices)
+            if group.lead_burst is not None:
+                self._take_in_lead_burst(group, t, notices)
             at = group.confirmed_at if group.confirmed_at is not None else t
             ev = Event(self._sec(group.reported_onset), group.reported_duration_s(self.sfreq),
                        SPASM, name, self._subtype(group), group.peak * 1e6,
@@ -647,7 +693,8 @@ class Detector:
             ev = Event(self._sec(group.onset), duration, BURST, name, None,
                        group.peak * 1e6, confidence_from_snr(group.snr, d.on_snr),
                        self._sec(t), group.snr)
-            self._ledger.report(ev)
+            ch.last_burst = (self._ledger.report(ev), group.onset, group.last_offset,
+                             group.lead_burst)
             notices.append(Notice("event", name, self._sec(t), ev.onset, ev))
         elif group.announced:
             notices.append(Notice("burst_cancel", name, self._sec(t),

@@ -65,10 +65,16 @@ class SpasmGroup:
         Sustained activity is going on: the group allows gaps up to its
         ``hold_gap``.
     lead_onset : int or None
-        First sample of the discharges that led into the spasm (see
+        First sample of the discharges (or the burst) that led into the
+        spasm (see
         :meth:`~emgspasm.engine.detect.fasciculations.FasciculationReports.take_in_precursors`);
         the spasm is reported from there, but judged (length, subtype
         windows) on its own activity.
+    lead_burst : tuple or None
+        (ledger handle, onset, last sample, its own lead burst) of the burst
+        just before that led into the group (see
+        :meth:`~emgspasm.engine.detect.detector.Detector._leads_in`); taken
+        in if the group closes as a spasm.
     onsets, peaks : deque
         Onsets (samples) and peaks (V) of its last muscle bursts.
     period : int or None
@@ -86,6 +92,7 @@ class SpasmGroup:
     masked: int = 0
     held: bool = False
     lead_onset: int | None = None
+    lead_burst: tuple | None = None
     onsets: deque = field(default_factory=lambda: deque(maxlen=RHYTHM_BURSTS))
     peaks: deque = field(default_factory=lambda: deque(maxlen=RHYTHM_BURSTS))
     period: int | None = None
