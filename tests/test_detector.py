@@ -174,6 +174,23 @@ def test_a_spasm_whose_volleys_stay_under_the_threshold_is_one_spasm(case):
     assert sorted(EventLedger.from_notices(notices).events, key=key) == sorted(events, key=key)
 
 
+@pytest.mark.slow
+def test_beats_do_not_hold_a_spasm_once_their_rhythm_is_back():
+    # an hour of quiet wear of the ``measured`` benchmark set (seed 20200):
+    # sustained activity by share began at 1436.9 s while the R-R rhythm was
+    # lost for a moment, and still held its beats together as a spasm at
+    # 1442.8 s, when the rhythm had long been back
+    rec = simulate_family("measured", duration_s=3600.0, sfreq=1000.0, n_channels=2,
+                          noise_uv=10.0, mains_uv=150.0, spasms_per_min=0, bursts_per_min=0,
+                          fasciculations_per_min=0, pops_per_min=1.0, motion_per_min=1.0,
+                          ecg_channels=2, ecg_uv=300.0, amp_range_uv=8000.0,
+                          leads_off_per_hour=2.0, seed=20200)
+    assert not [e for e in rec.events if e.is_muscle]
+    events, _ = run(rec.data, rec.sfreq, rec.ch_names)
+    assert not [e for e in events if e.label == "spasm" and e.channel == "EMG2"
+                and 1440 < e.onset < 1446]
+
+
 # true myoclonic jerks (0.3-0.4 s) of the benchmark sets that the power test
 # stretched past ``min_spasm_s`` into false spasms when it held any confirmed
 # group, not only one that was already a spasm

@@ -401,7 +401,7 @@ class Detector:
         # confirm_s, counted from the discharges that led into it, a third
         # of that on its own activity (a blip after a discharge is no spasm)
         confirm = d.confirm_s * self.sfreq
-        if (group.confirmed_at is None and (row.active == 1 or ch.sustained)
+        if (group.confirmed_at is None and (row.active == 1 or self._share_holds(ch, t))
                 and t - group.onset + 1 >= CONFIRM_OWN_SHARE * confirm
                 and t - ch.reports.lead_onset(group) + 1 >= confirm
                 and not self._looks_artifact(self._features(row), in_group=True)):
@@ -415,8 +415,9 @@ class Detector:
         group, or let it go (it went on until at least the start of the
         window that saw the activity end).
 
-        The share test holds any group, but not when its activity began on a
-        channel with a regular ECG rhythm going on: QRS complexes and their
+        The share test holds any group, but not while a regular ECG rhythm
+        goes on on the channel (judged when the activity began, and again
+        whenever it is asked, :meth:`_share_holds`): QRS complexes and their
         shoulders fill a third of the window at 120 beats a minute, so the
         share of active samples no longer tells muscle. The power test
         (which leaves out the samples of bursts, QRS complexes among them)
@@ -426,12 +427,22 @@ class Detector:
             # the share test's verdict changed (not only the power test's)
             ch.by_share = row.active
             ch.sustained = row.active == 1 and not ch.beats.beating(row.t)
+        self._share_holds(ch, row.t)
         powered = row.bits == 1
         if powered and not ch.powered:
             ch.power_since = row.t
         ch.powered = powered
         if ch.group is not None:
             self._update_hold(c, row.onset)
+
+    def _share_holds(self, ch, t):
+        """Does the share test hold the channel's groups at sample ``t``?
+
+        Not once a regular ECG rhythm is going on, even if none was when the
+        activity began: the beats then fill the window."""
+        if ch.sustained and ch.beats.beating(t):
+            ch.sustained = False
+        return ch.sustained
 
     def _power_holds(self, ch):
         """Does the power test hold the channel's open group?
@@ -614,7 +625,8 @@ class Detector:
             return group
         if group is not None:
             self._close_group(c, burst.onset, notices)
-        ch.group = SpasmGroup(burst.onset, burst.onset, held=ch.sustained,
+        held = self._share_holds(ch, burst.onset)
+        ch.group = SpasmGroup(burst.onset, burst.onset, held=held,
                               lead_burst=self._leads_in(ch, burst.onset))
         ch.last_burst = None
         return ch.group
