@@ -143,7 +143,7 @@ class _Channel:
         self.last_muscle_offset = -np.inf
         self.short_onsets = deque(maxlen=16)
         self.by_share = 0  # the kernel's share test finds sustained activity
-        self.sustained = False  # ... and no ECG rhythm went on when it began
+        self.sustained = False  # ... and no regular ECG rhythm goes on
         self.powered = False  # ... by its power test
         self.power_since = None  # the sample where the power test's verdict last turned on
         # (ledger handle, onset, last sample, its own lead burst) of the last
