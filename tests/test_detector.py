@@ -12,6 +12,7 @@ from emgspasm.engine.config import Config
 from emgspasm.engine.events import EventLedger
 from emgspasm.engine.streaming import Engine, run
 from emgspasm.engine.vocabulary import NOTICE_KINDS
+from emgspasm.truth.evaluate import benchmark_set
 from emgspasm.truth.sim import _muscle, _nuisance, _volume_nuisance, simulate
 from emgspasm.truth.sim.families import simulate_family
 
@@ -127,38 +128,32 @@ def test_a_volley_under_the_threshold_does_not_split_a_clonus(rng, missing, spas
     assert labels(events) == ["spasm"] * spasms
 
 
-# recordings of the benchmark sets (``measured`` seeds 20053 and 20005,
-# ``volume`` seed 10001): a clonus at 1024 Hz among QRS complexes, pops and
-# motion, and a mixed spasm of 22 s, both in 3-4 pieces when only the share
-# of samples over the percentile held a spasm between its bursts; and two
-# spasms whose first volleys ended before the next began (one and three
-# ``burst`` events before the spasm) with weak activity between
+def benchmark_recording(family, seed):
+    """The recording of ``emgspasm evaluate``'s set made by ``family`` with ``seed``."""
+    (scenario,) = [c.scenario for c in benchmark_set()
+                   if c.family == family and c.scenario.seed == seed]
+    return simulate_family(family, scenario)
+
+
+# recordings of the benchmark sets, as (family, seed, channel, onset of the
+# true event): a clonus at 1024 Hz among QRS complexes, pops and motion, and
+# a mixed spasm of 22 s, both in 3-4 pieces when only the share of samples
+# over the percentile held a spasm between its bursts; and two spasms whose
+# first volleys ended before the next began (one and three ``burst`` events
+# before the spasm) with weak activity between
 SPLIT_SPASMS = {
-    "clonus at 1024 Hz, hard": ("measured", dict(
-        sfreq=1024.0, n_channels=1, noise_uv=14.0, mains_hz=60.0, mains_uv=100.0,
-        pops_per_min=3.0, motion_per_min=3.0, ecg_channels=1, ecg_uv=300.0, seed=20053),
-        "EMG1", 102.4),
-    "mixed at 2 kHz, wearable": ("measured", dict(
-        sfreq=2000.0, n_channels=1, noise_uv=6.0, mains_hz=60.0, mains_uv=200.0,
-        pops_per_min=1.0, motion_per_min=1.0, ecg_channels=1, ecg_uv=250.0, seed=20005),
-        "EMG1", 32.3),
-    "mixed after a first volley": ("measured", dict(
-        sfreq=2000.0, n_channels=1, noise_uv=6.0, mains_hz=60.0, mains_uv=200.0,
-        pops_per_min=1.0, motion_per_min=1.0, ecg_channels=1, ecg_uv=250.0, seed=20005),
-        "EMG1", 17.85),
-    "tonic after three volleys": ("volume", dict(
-        sfreq=1000.0, n_channels=2, noise_uv=8.0, mains_hz=60.0, mains_uv=100.0,
-        pops_per_min=1.0, motion_per_min=1.0, ecg_channels=1, ecg_uv=250.0, seed=10001),
-        "EMG1", 34.85),
+    "clonus at 1024 Hz, hard": ("measured", 20053, "EMG1", 102.4),
+    "mixed at 2 kHz, wearable": ("measured", 20005, "EMG1", 32.3),
+    "mixed after a first volley": ("measured", 20005, "EMG1", 17.85),
+    "tonic after three volleys": ("volume", 10001, "EMG1", 34.85),
 }
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("case", SPLIT_SPASMS)
 def test_a_spasm_whose_volleys_stay_under_the_threshold_is_one_spasm(case):
-    family, changes, channel, onset = SPLIT_SPASMS[case]
-    rec = simulate_family(family, duration_s=300.0, spasms_per_min=1.5, bursts_per_min=0.7,
-                          fasciculations_per_min=30, **changes)
+    family, seed, channel, onset = SPLIT_SPASMS[case]
+    rec = benchmark_recording(family, seed)
     (truth,) = [e for e in rec.events if e.label == "spasm" and e.channel == channel
                 and abs(e.onset - onset) < 0.5]
     events, notices = run(rec.data, rec.sfreq, rec.ch_names)
@@ -180,38 +175,27 @@ def test_beats_do_not_hold_a_spasm_once_their_rhythm_is_back():
     # sustained activity by share began at 1436.9 s while the R-R rhythm was
     # lost for a moment, and still held its beats together as a spasm at
     # 1442.8 s, when the rhythm had long been back
-    rec = simulate_family("measured", duration_s=3600.0, sfreq=1000.0, n_channels=2,
-                          noise_uv=10.0, mains_uv=150.0, spasms_per_min=0, bursts_per_min=0,
-                          fasciculations_per_min=0, pops_per_min=1.0, motion_per_min=1.0,
-                          ecg_channels=2, ecg_uv=300.0, amp_range_uv=8000.0,
-                          leads_off_per_hour=2.0, seed=20200)
+    rec = benchmark_recording("measured", 20200)
     assert not [e for e in rec.events if e.is_muscle]
     events, _ = run(rec.data, rec.sfreq, rec.ch_names)
     assert not [e for e in events if e.label == "spasm" and e.channel == "EMG2"
                 and 1440 < e.onset < 1446]
 
 
-# true myoclonic jerks (0.3-0.4 s) of the benchmark sets that the power test
-# stretched past ``min_spasm_s`` into false spasms when it held any confirmed
-# group, not only one that was already a spasm
+# true myoclonic jerks (0.3-0.4 s) of the benchmark sets, as in SPLIT_SPASMS,
+# that the power test stretched past ``min_spasm_s`` into false spasms when
+# it held any confirmed group, not only one that was already a spasm
 JERKS = {
-    "measured, 4 kHz": ("measured", dict(
-        sfreq=4000.0, n_channels=1, noise_uv=8.0, mains_hz=50.0, mains_uv=100.0,
-        pops_per_min=1.0, motion_per_min=1.0, ecg_channels=1, ecg_uv=250.0, seed=20007),
-        "EMG1", 85.0),
-    "volume, 2048 Hz, hard": ("volume", dict(
-        sfreq=2048.0, n_channels=2, noise_uv=15.0, mains_hz=60.0, mains_uv=200.0,
-        pops_per_min=3.0, motion_per_min=3.0, ecg_channels=2, ecg_uv=300.0, seed=10051),
-        "EMG1", 50.5),
+    "measured, 4 kHz": ("measured", 20007, "EMG1", 85.0),
+    "volume, 2048 Hz, hard": ("volume", 10051, "EMG1", 50.5),
 }
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("case", JERKS)
 def test_weak_activity_after_a_jerk_does_not_make_it_a_spasm(case):
-    family, changes, channel, onset = JERKS[case]
-    rec = simulate_family(family, duration_s=300.0, spasms_per_min=1.5, bursts_per_min=0.7,
-                          fasciculations_per_min=30, **changes)
+    family, seed, channel, onset = JERKS[case]
+    rec = benchmark_recording(family, seed)
     (truth,) = [e for e in rec.events if e.label == "burst" and e.channel == channel
                 and abs(e.onset - onset) < 0.05]
     events, _ = run(rec.data, rec.sfreq, rec.ch_names)
