@@ -101,7 +101,7 @@ from ..vocabulary import ARTIFACT_ECG, ARTIFACT_POP, BAD_PREFIX, BURST, FLAG_NAM
 from . import _kernels, layout
 from .beats import BeatHistory
 from .fasciculations import DischargeTerms, FasciculationReports, report_burst
-from .groups import HOLD_S, SpasmGroup
+from .groups import HOLD_S, LeadBurst, SpasmGroup
 from .layout import Record
 from .params import fasc_max_s, kernel_params, ring_decay, ring_mean_frac2, tail_excess
 from .rules import (CLONUS_HZ, POP_MAX_S, artifact_label, burst_features, discharges,
@@ -146,9 +146,7 @@ class _Channel:
         self.sustained = False  # ... and no regular ECG rhythm goes on
         self.powered = False  # ... by its power test
         self.power_since = None  # the sample where the power test's verdict last turned on
-        # (ledger handle, onset, last sample, its own lead burst) of the last
-        # group, if it closed as a burst
-        self.last_burst = None
+        self.last_burst = None  # the LeadBurst of the last group, if it closed as a burst
         self.beats = beats  # its BeatHistory
         self.reports = reports  # its FasciculationReports
 
@@ -439,7 +437,9 @@ class Detector:
         """Does the share test hold the channel's groups at sample ``t``?
 
         Not once a regular ECG rhythm is going on, even if none was when the
-        activity began: the beats then fill the window."""
+        activity began: the beats then fill the window. Once dropped, the
+        share verdict stays dropped until the share test's verdict changes
+        (:meth:`_sustain`)."""
         if ch.sustained and ch.beats.beating(t):
             ch.sustained = False
         return ch.sustained
@@ -644,8 +644,8 @@ class Detector:
         lead = ch.last_burst
         if lead is None or not ch.powered:
             return None
-        _, _, offset, _ = lead
-        if ch.power_since > offset + self._p["sus_len"] or onset - offset > self._hold:
+        if (ch.power_since > lead.offset + self._p["sus_len"]
+                or onset - lead.offset > self._hold):
             return None
         return lead
 
@@ -654,13 +654,13 @@ class Detector:
         the next, and start the spasm at the first."""
         lead = group.lead_burst
         while lead is not None:
-            handle, onset, _, lead = lead
-            event = self._ledger.withdraw(handle)
+            event = self._ledger.withdraw(lead.handle)
             notices.append(Notice("event_retract", event.channel, self._sec(t),
                                   event.onset, event))
-            group.lead_onset = min(group.reported_onset, onset)
+            group.lead_onset = min(group.reported_onset, lead.onset)
             group.peak = max(group.peak, event.peak_uv * 1e-6)
             group.snr = max(group.snr, event.snr)
+            lead = lead.lead
 
     @property
     def _next_due(self):
@@ -705,8 +705,8 @@ class Detector:
             ev = Event(self._sec(group.onset), duration, BURST, name, None,
                        group.peak * 1e6, confidence_from_snr(group.snr, d.on_snr),
                        self._sec(t), group.snr)
-            ch.last_burst = (self._ledger.report(ev), group.onset, group.last_offset,
-                             group.lead_burst)
+            ch.last_burst = LeadBurst(self._ledger.report(ev), group.onset,
+                                      group.last_offset, group.lead_burst)
             notices.append(Notice("event", name, self._sec(t), ev.onset, ev))
         elif group.announced:
             notices.append(Notice("burst_cancel", name, self._sec(t),

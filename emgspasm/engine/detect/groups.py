@@ -15,7 +15,7 @@ stayed under the threshold. What it was is decided at the close, by
 :meth:`SpasmGroup.closing_label`.
 """
 
-from collections import deque
+from collections import deque, namedtuple
 from dataclasses import dataclass, field
 
 from ..vocabulary import BURST, SPASM
@@ -29,6 +29,10 @@ RHYTHM_BURSTS = 5
 #: by a factor of two or so from one to the next, and a QRS complex or a
 #: pop of another size that happens to fall on the rhythm is no volley.
 VOLLEY_PEAK_FRACTION = 0.5
+
+#: A group that closed as a burst: its ledger handle, first and last active
+#: samples, and the :class:`LeadBurst` that led into it (None if none).
+LeadBurst = namedtuple("LeadBurst", "handle onset offset lead")
 
 #: The longest gap between bursts of a held group. Sustained activity with
 #: no burst at all for this long is as likely a rise of the background (an
@@ -70,9 +74,8 @@ class SpasmGroup:
         :meth:`~emgspasm.engine.detect.fasciculations.FasciculationReports.take_in_precursors`);
         the spasm is reported from there, but judged (length, subtype
         windows) on its own activity.
-    lead_burst : tuple or None
-        (ledger handle, onset, last sample, its own lead burst) of the burst
-        just before that led into the group (see
+    lead_burst : LeadBurst or None
+        The burst just before that led into the group (see
         :meth:`~emgspasm.engine.detect.detector.Detector._leads_in`); taken
         in if the group closes as a spasm.
     onsets, peaks : deque
@@ -92,7 +95,7 @@ class SpasmGroup:
     masked: int = 0
     held: bool = False
     lead_onset: int | None = None
-    lead_burst: tuple | None = None
+    lead_burst: LeadBurst | None = None
     onsets: deque = field(default_factory=lambda: deque(maxlen=RHYTHM_BURSTS))
     peaks: deque = field(default_factory=lambda: deque(maxlen=RHYTHM_BURSTS))
     period: int | None = None
