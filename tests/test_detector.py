@@ -128,6 +128,22 @@ def test_a_volley_under_the_threshold_does_not_split_a_clonus(rng, missing, spas
     assert labels(events) == ["spasm"] * spasms
 
 
+@pytest.mark.parametrize("weak_uv, spans", [(9.0, [(4.0, 11.0)]), (0.0, [(4.0, 5.0), (10.0, 11.0)])])
+def test_weak_activity_outlasting_the_hold_keeps_one_spasm(rng, weak_uv, spans):
+    # two tonic stretches 5 s apart (more than HOLD_S) with weak activity
+    # between, 1.5x the noise's RMS (under the off threshold): the spasm goes
+    # on while that activity is sustained; with none, they are two spasms
+    x = quiet(rng, 16)
+    env = np.zeros(len(x))
+    env[int(4 * SFREQ):int(11 * SFREQ)] = weak_uv * 1e-6
+    for start in (4, 10):
+        env[int(start * SFREQ):int((start + 1) * SFREQ)] = 45e-6
+    events, _ = run((x + interference(rng, 16) * env)[None], SFREQ, ["EMG1"])
+    found = [(e.onset, e.onset + e.duration) for e in events if e.is_muscle]
+    assert labels(events) == ["spasm"] * len(spans)
+    np.testing.assert_allclose(found, spans, atol=0.05)
+
+
 def benchmark_recording(family, seed):
     """The recording of ``emgspasm evaluate``'s set made by ``family`` with ``seed``."""
     (scenario,) = [c.scenario for c in benchmark_set()

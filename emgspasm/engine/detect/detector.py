@@ -73,8 +73,10 @@ The rules, per channel:
   and ``min_spasm_s`` long already) is held as well while the quiet samples
   between its bursts carry twice the power of the noise and 5 % of the
   recent bursts' (the kernel's power test): the weak stretches of a spasm
-  whose few units stay under both the on threshold and the percentile.
-  A group closed as a burst leads into the next one on the channel when
+  whose few units stay under both the on threshold and the percentile
+  (counted from the discharges taken in). A held group whose sustained
+  activity outlasts ``HOLD_S`` after its last burst goes on for as long as
+  that activity does. A group closed as a burst leads into the next one on the channel when
   that opens within ``HOLD_S`` and the power test has been on since the
   burst ended: if the next closes as a spasm, the bursts that led into it
   are withdrawn and it starts at the first (a spasm's first volleys).
@@ -405,6 +407,10 @@ class Detector:
                 and not self._looks_artifact(self._features(row), in_group=True)):
             group.confirmed_at = t
             ch.reports.take_in_precursors(group, t, notices)
+            # its first discharges, taken in, may make it long enough for the power test
+            if not group.held and self._power_holds(ch):
+                group.held = True
+                self._arm(c)
             notices.append(Notice("spasm_start", self.ch_names[c], self._sec(t),
                                   self._sec(group.reported_onset)))
 
@@ -453,7 +459,7 @@ class Detector:
         the jerks of a myoclonus over a raised background)."""
         group = ch.group
         return (ch.powered and group.confirmed_at is not None
-                and group.last_offset - group.onset + 1 >= self._min_spasm)
+                and group.last_offset - group.reported_onset + 1 >= self._min_spasm)
 
     def _update_hold(self, c, onset):
         """Hold the open group while sustained activity lasts; when it no
@@ -670,7 +676,22 @@ class Detector:
         for c, due in sorted(self._timers.items(), key=lambda kv: kv[1]):
             if due < t and not self._channels[c].burst_open:
                 del self._timers[c]
-                self._close_group(c, due, notices)
+                if not self._outlasts_hold(c, due):
+                    self._close_group(c, due, notices)
+
+    def _outlasts_hold(self, c, due):
+        """Does the sustained activity holding the open group go on at ``due``,
+        ``HOLD_S`` after its last burst? Then the spasm goes on too: its
+        activity lasted at least until the start of the window that still
+        finds it sustained, and the close is timed again from there (a
+        spasm's weak stretch can outlast any gap between its bursts)."""
+        ch = self._channels[c]
+        group = ch.group
+        if not (group.held and (self._share_holds(ch, due) or self._power_holds(ch))):
+            return False
+        group.extend(due - self._p["sus_len"] + 1)
+        self._arm(c)
+        return True
 
     def _close_group(self, c, t, notices):
         ch = self._channels[c]
