@@ -63,7 +63,8 @@ def reports():
     terms = DischargeTerms(sfreq=SFREQ, on_snr=d.on_snr, fasc_max_s=d.fasc_max_s,
                            tail=tail_excess(SFREQ, config), settle_s=0.01,
                            doublet_max=d.doublet_max_s * SFREQ,
-                           merge_gap=round(d.merge_gap_s * SFREQ))
+                           merge_gap=round(d.merge_gap_s * SFREQ), hold=2000,
+                           sustain_window=500)
     ledger = EventLedger()
     return FasciculationReports("EMG1", ledger, terms), ledger
 
@@ -114,6 +115,23 @@ def test_fasciculations_just_before_a_spasm_are_its_first_discharges(reports):
     assert [ev.onset for ev in ledger.events] == [0.5]
     assert [n.kind for n in notices[-2:]] == ["event_retract", "event_retract"]
     assert reports.last is None and np.isclose(group.peak, 200e-6)
+
+
+@pytest.mark.parametrize("powered_since, expected", [(None, 1900), (1500, 1000), (1600, 1900)])
+def test_weak_activity_since_a_fasciculation_makes_it_a_spasm_first_discharge(
+        reports, powered_since, expected):
+    # 0.8 s before the spasm (more than merge_gap_s): taken in only if the
+    # power test has been on since it ended (its window then holds nothing
+    # from before, 1009 + 500 >= 1500); 1600 is too late
+    reports, ledger = reports
+    notices = []
+    reports.settle(burst(1000), "single", False, 1030, notices)
+    reports.settle(burst(1900), "single", False, 1930, notices)
+    group = SpasmGroup(2100, 2100)
+    assert reports.lead_onset(group, powered_since) == expected
+    reports.take_in_precursors(group, 2400, notices, powered_since)
+    assert group.reported_onset == expected
+    assert len(ledger.events) == (0 if expected == 1000 else 1)
 
 
 def test_a_beat_that_carries_a_discharge_stays_out_of_the_plain_beats():

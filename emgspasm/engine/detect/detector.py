@@ -189,7 +189,8 @@ class Detector:
         self._terms = DischargeTerms(
             sfreq=self.sfreq, on_snr=d.on_snr, fasc_max_s=self._fasc_max_s,
             tail=tail_excess(self.sfreq, config), settle_s=self._window / self.sfreq,
-            doublet_max=d.doublet_max_s * self.sfreq, merge_gap=self._p["recent"])
+            doublet_max=d.doublet_max_s * self.sfreq, merge_gap=self._p["recent"],
+            hold=round(HOLD_S * self.sfreq), sustain_window=int(self._p["sus_len"]))
         self._hold = round(HOLD_S * self.sfreq)
         self._min_burst = round(config.detector.min_burst_s * self.sfreq)
         self._min_spasm = round(config.detector.min_spasm_s * self.sfreq)
@@ -403,10 +404,10 @@ class Detector:
         confirm = d.confirm_s * self.sfreq
         if (group.confirmed_at is None and (row.active == 1 or self._share_holds(ch, t))
                 and t - group.onset + 1 >= CONFIRM_OWN_SHARE * confirm
-                and t - ch.reports.lead_onset(group) + 1 >= confirm
+                and t - ch.reports.lead_onset(group, self._powered_since(ch)) + 1 >= confirm
                 and not self._looks_artifact(self._features(row), in_group=True)):
             group.confirmed_at = t
-            ch.reports.take_in_precursors(group, t, notices)
+            ch.reports.take_in_precursors(group, t, notices, self._powered_since(ch))
             # its first discharges, taken in, may make it long enough for the power test
             if not group.held and self._power_holds(ch):
                 group.held = True
@@ -637,6 +638,10 @@ class Detector:
         ch.last_burst = None
         return ch.group
 
+    def _powered_since(self, ch):
+        """Since when the power test has been on on the channel (None: off)."""
+        return ch.power_since if ch.powered else None
+
     def _leads_in(self, ch, onset):
         """The burst that leads into a group opening at ``onset``, if any.
 
@@ -707,7 +712,7 @@ class Detector:
         label = group.closing_label(self.sfreq, d.min_spasm_s, d.min_burst_s)
         if label == SPASM:
             if group.confirmed_at is None:
-                ch.reports.take_in_precursors(group, t, notices)
+                ch.reports.take_in_precursors(group, t, notices, self._powered_since(ch))
             if group.lead_burst is not None:
                 self._take_in_lead_burst(group, t, notices)
             at = group.confirmed_at if group.confirmed_at is not None else t

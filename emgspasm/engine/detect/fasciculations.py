@@ -112,6 +112,12 @@ class DischargeTerms:
         Samples before a spasm's first activity (or before a discharge taken
         in) within which a fasciculation was one of its first discharges
         (``merge_gap_s``).
+    hold : int
+        ... and within which it was, when the power test has found weak
+        activity on the channel since it ended (``HOLD_S``; 0: never).
+    sustain_window : int
+        The power test's window (samples): its verdict at a sample covers
+        that many samples before.
     """
 
     sfreq: float
@@ -121,6 +127,8 @@ class DischargeTerms:
     settle_s: float
     doublet_max: float
     merge_gap: int
+    hold: int = 0
+    sustain_window: int = 0
 
     def discharge_max_s(self, snr):
         """Longest activity of one discharge of this peak SNR."""
@@ -226,14 +234,15 @@ class FasciculationReports:
         return (delay_s <= self._terms.discharge_max_s(event.snr)
                 and burst.peak <= ECG_TRAIL_PEAK * event.peak_uv * 1e-6)
 
-    def lead_onset(self, group):
-        """Where the discharges that led into ``group`` began (its own onset if none)."""
+    def lead_onset(self, group, powered_since=None):
+        """Where the discharges that led into ``group`` began (its own onset if
+        none); ``powered_since`` as for :meth:`take_in_precursors`."""
         onset = group.reported_onset
-        for _, _, onset in self._precursors(group):
+        for _, _, onset in self._precursors(group, powered_since):
             pass
         return onset
 
-    def take_in_precursors(self, group, t, notices):
+    def take_in_precursors(self, group, t, notices, powered_since=None):
         """Fasciculations reported just before a spasm began were its first
         discharges: withdraw them and start the spasm at the first.
 
@@ -245,8 +254,14 @@ class FasciculationReports:
         (confirmed, or closed as one) on its own activity: a blip after a
         discharge is not a contraction. The report of a burst still open,
         if any, is not a precursor: that burst's end settles it.
+
+        While the power test finds weak activity on the channel (on since
+        sample ``powered_since``, None if off), a fasciculation after which
+        it has been on all along led in from up to ``hold`` before: the
+        contraction's other units fired under the threshold in between (as
+        a burst leads into a spasm, see the detector).
         """
-        for handle, event, onset in list(self._precursors(group)):
+        for handle, event, onset in list(self._precursors(group, powered_since)):
             self.recent.remove(handle)
             self._ledger.withdraw(handle)
             notices.append(Notice("event_retract", event.channel, self._sec(t),
@@ -257,18 +272,22 @@ class FasciculationReports:
             if self.last is not None and self.last[0] == handle:
                 self.last = None
 
-    def _precursors(self, group):
+    def _precursors(self, group, powered_since=None):
         """The fasciculations that led into ``group``, latest first: each
-        reported within ``merge_gap_s`` before its first activity or before
-        the one after it; as (ledger handle, event, onset sample)."""
-        sfreq = self._terms.sfreq
+        reported within ``merge_gap_s`` (or ``hold``, see
+        :meth:`take_in_precursors`) before its first activity or before the
+        one after it; as (ledger handle, event, onset sample)."""
+        terms = self._terms
         first = group.reported_onset
         for handle in reversed(self.recent):
             event = self._ledger[handle]
             if handle == self.open or event is None:
                 continue
-            onset = round(event.onset * sfreq)
-            if onset + round(event.duration * sfreq) - 1 < first - self._terms.merge_gap:
+            onset = round(event.onset * terms.sfreq)
+            end = onset + round(event.duration * terms.sfreq) - 1
+            bridged = (powered_since is not None
+                       and powered_since <= end + terms.sustain_window)
+            if end < first - (max(terms.hold, terms.merge_gap) if bridged else terms.merge_gap):
                 return
             first = onset
             yield handle, event, onset
