@@ -34,6 +34,8 @@ from .scenario import Scenario, SimulatedRecording
 REFERENCE_V = 1e-6
 SPASM_EXTENT, PEAK_EXTENT = 0.02, 0.1
 ECG_HALF_S = 0.04
+#: Mixed into the seed of the grid's stream.
+GRID_KEY = 7
 
 
 @dataclass(frozen=True)
@@ -49,8 +51,14 @@ class Kit:
         order).
     noise_floor : callable
         ``(n, sfreq, rms_v, rng) -> ndarray`` with RMS ``rms_v``.
+    grid : callable
+        ``(n, sfreq, mains_hz, rng) -> phase``: the mains fundamental's phase
+        (rad), drawn once per recording: every electrode picks up the same
+        grid, whose frequency drifts the same for all.
     mains, wander : callable
-        ``(n, sfreq, mains_hz, amplitude_v, rng)`` and ``(n, sfreq, amplitude_v, rng)``.
+        ``(phase, sfreq, mains_hz, amplitude_v, rng)``: one channel's mains
+        on the grid's phase (its own coupling, harmonics and phases), and
+        ``(n, sfreq, amplitude_v, rng)``.
     pop, motion : callable
         ``(sfreq, rng) -> wave``: one artefact.
     ecg : callable
@@ -62,6 +70,7 @@ class Kit:
 
     motor_units: Callable
     noise_floor: Callable
+    grid: Callable
     mains: Callable
     wander: Callable
     pop: Callable
@@ -89,6 +98,9 @@ def compose(sc, kit, family_key):
     names = [f"EMG{i + 1}" for i in range(sc.n_channels)]
     data = np.zeros((sc.n_channels, n))
     streams = np.random.SeedSequence([sc.seed, family_key]).spawn(sc.n_channels)
+    # the grid's own stream, so it does not change with the channel count either
+    grid_rng = np.random.default_rng(np.random.SeedSequence([sc.seed, family_key, GRID_KEY]))
+    phase = kit.grid(n, sfreq, sc.mains_hz, grid_rng)
     events = []
     for ch, (name, stream) in enumerate(zip(names, streams)):
         rng = np.random.default_rng(stream)
@@ -113,7 +125,7 @@ def compose(sc, kit, family_key):
             if event is not None:
                 events.append(with_truth_snr(event, wave, sfreq, floor))
         x += noise
-        x += kit.mains(n, sfreq, sc.mains_hz, sc.mains_uv * 1e-6, rng)
+        x += kit.mains(phase, sfreq, sc.mains_hz, sc.mains_uv * 1e-6, rng)
         x += wander
         if ch < sc.ecg_channels:
             ecg, r_idx = kit.ecg(n, sfreq, sc.ecg_uv * 1e-6, rng)

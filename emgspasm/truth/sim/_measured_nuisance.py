@@ -1,7 +1,8 @@
 """What the ``measured`` family's sensor records besides muscle.
 
-* Mains: the fundamental drifting by up to 0.05-0.2 Hz (slow components of
-  5-120 s period) with every harmonic up to the 7th (odd ones strong: 3rd
+* Mains: the grid's fundamental drifting by up to 0.05-0.2 Hz (slow
+  components of 5-120 s period; the same on every channel, since they
+  all pick up one grid) with every harmonic up to the 7th (odd ones strong: 3rd
   5-50 %, 5th 2-30 %, 7th 1-20 %; even ones 0-8 %), as a switching power
   supply or a dimmer nearby adds.
 * Baseline wander: breathing (0.15-0.4 Hz) and the electrode's polarisation
@@ -31,14 +32,18 @@ FAST_HZ = 20000.0
 MOTION_HZ = 100.0
 
 
-def mains(n, sfreq, mains_hz, amplitude_v, rng):
-    """Mains drifting by up to 0.2 Hz, with harmonics up to the 7th."""
+def grid(n, sfreq, mains_hz, rng):
+    """Phase (rad) of the grid's fundamental, drifting by up to 0.2 Hz."""
     t = np.arange(n) / sfreq
     drift = np.zeros(n)
     for _ in range(3):
         drift += np.sin(2 * np.pi * t / rng.uniform(5.0, 120.0) + rng.uniform(0, 2 * np.pi))
     drift *= rng.uniform(0.05, 0.2) / 3
-    phase = 2 * np.pi * np.cumsum(mains_hz + drift) / sfreq
+    return 2 * np.pi * np.cumsum(mains_hz + drift) / sfreq
+
+
+def mains(phase, sfreq, mains_hz, amplitude_v, rng):
+    """One channel's mains on the grid's ``phase``, with harmonics up to the 7th."""
     out = np.sin(phase + rng.uniform(0, 2 * np.pi))
     for k, low, high in MAINS_HARMONICS:
         if k * (mains_hz + 0.2) < 0.48 * sfreq:

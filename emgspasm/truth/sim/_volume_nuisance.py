@@ -4,7 +4,8 @@
   0-1 per channel (white amplifier noise to the 1/f noise of the
   electrode-skin interface: Huigen, Peper & Grimbergen 2002, Med Biol Eng
   Comput 40:332), flat below 0.5 Hz.
-* Mains: a fundamental 0-0.05 Hz off nominal with harmonics 2-5 (3rd
+* Mains: the grid's fundamental 0-0.05 Hz off nominal (the same on every
+  channel) with harmonics 2-5 (3rd
   5-40 %, 5th 0-20 %, even ones 0-10 %), its coupling swelling by 0-50 %
   as the body moves (components at 0.05-0.5 Hz).
 * Baseline wander: an Ornstein-Uhlenbeck drift (time constant 1-10 s) of
@@ -56,15 +57,19 @@ def _slow_swell(t, low_hz, high_hz, rng, parts=3):
     return out / parts
 
 
-def mains(n, sfreq, mains_hz, amplitude_v, rng):
-    """Mains with harmonics 2-5 and a coupling that swells as the body moves."""
-    t = np.arange(n) / sfreq
-    freq = mains_hz + rng.uniform(-0.05, 0.05)
-    out = np.sin(2 * np.pi * freq * t + rng.uniform(0, 2 * np.pi))
+def grid(n, sfreq, mains_hz, rng):
+    """Phase (rad) of the grid's fundamental, 0-0.05 Hz off nominal."""
+    return 2 * np.pi * (mains_hz + rng.uniform(-0.05, 0.05)) * np.arange(n) / sfreq
+
+
+def mains(phase, sfreq, mains_hz, amplitude_v, rng):
+    """One channel's mains on the grid's ``phase``: harmonics 2-5 and a
+    coupling that swells as the body moves."""
+    t = np.arange(len(phase)) / sfreq
+    out = np.sin(phase + rng.uniform(0, 2 * np.pi))
     for k, low, high in MAINS_HARMONICS:
-        if k * freq < 0.48 * sfreq:
-            out += rng.uniform(low, high) * np.sin(2 * np.pi * k * freq * t
-                                                   + rng.uniform(0, 2 * np.pi))
+        if k * (mains_hz + 0.05) < 0.48 * sfreq:
+            out += rng.uniform(low, high) * np.sin(k * phase + rng.uniform(0, 2 * np.pi))
     swell = 1 + rng.uniform(0.0, 0.5) * _slow_swell(t, 0.05, 0.5, rng)
     return amplitude_v * out * swell
 

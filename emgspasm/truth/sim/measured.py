@@ -20,7 +20,8 @@ from ._compose import FamilySimulator, Kit
 FAMILY_KEY = 2
 
 KIT = Kit(motor_units=_measured_material.motor_units,
-          noise_floor=_measured_material.noise_floor, mains=_measured_nuisance.mains,
+          noise_floor=_measured_material.noise_floor,
+          grid=_measured_nuisance.grid, mains=_measured_nuisance.mains,
           wander=_measured_nuisance.wander, pop=_measured_nuisance.pop,
           motion=_measured_nuisance.motion, ecg=_ecgsyn.ecg,
           leads_off=_measured_nuisance.leads_off)

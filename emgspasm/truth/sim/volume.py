@@ -18,7 +18,8 @@ from ._compose import FamilySimulator, Kit
 FAMILY_KEY = 1
 
 KIT = Kit(motor_units=_volume_conductor.motor_units,
-          noise_floor=_volume_nuisance.noise_floor, mains=_volume_nuisance.mains,
+          noise_floor=_volume_nuisance.noise_floor,
+          grid=_volume_nuisance.grid, mains=_volume_nuisance.mains,
           wander=_volume_nuisance.wander, pop=_volume_nuisance.pop,
           motion=_volume_nuisance.motion, ecg=_volume_nuisance.ecg,
           leads_off=_volume_nuisance.leads_off)
