@@ -166,3 +166,13 @@ def test_a_spasm_cut_in_pieces_counts_as_split():
              Event(20.0, 3.0, "spasm", "A", "tonic"), Event(22.0, 0.3, "burst", "B")]
     sp = score(truth, found, 60.0).classes["spasm"]
     assert sp.split == 1 and (sp.tp, sp.fp, sp.fn) == (2, 1, 0)
+
+
+def test_benchmark_sets_of_several_seeds_share_no_recording():
+    one = benchmark_set(quick=True)
+    three = benchmark_set(quick=True, seeds=3)
+    assert len(three) == 3 * len(one) and three[:len(one)] == one
+    keys = [(c.family, c.scenario.seed) for c in three]
+    assert len(set(keys)) == len(keys)
+    with pytest.raises(ConfigError, match=r"'seeds'.*integer >= 1 and <= 10.*got 0"):
+        benchmark_set(seeds=0)

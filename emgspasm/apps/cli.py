@@ -146,7 +146,8 @@ def _cmd_evaluate(args):
     from ..truth.evaluate import benchmark_set, evaluate, format_report, target_results
     config = load_config(args)
     families = args.families.split(",") if args.families else None
-    cases = benchmark_set(quick=args.quick, seed=args.seed, families=families)
+    cases = benchmark_set(quick=args.quick, seed=args.seed, families=families,
+                          seeds=args.seeds)
     scores = evaluate(cases, config, progress=lambda line: print(line, flush=True))
     print()
     print(format_report(scores))
@@ -504,6 +505,9 @@ def build_parser():
     p.add_argument("--quick", action="store_true",
                    help="shorter and fewer recordings (a first look in seconds)")
     p.add_argument("--seed", type=int, default=0, help="base seed of the recordings")
+    p.add_argument("--seeds", type=int, default=1, metavar="N",
+                   help="score together the sets of N consecutive base seeds from --seed "
+                        "(default 1)")
     p.add_argument("--families", metavar="A,B",
                    help="generator families to use (default: all)")
     p.add_argument("--grid", metavar="SECTION.KEY=V1,V2", action="append", default=[],
