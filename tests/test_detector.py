@@ -128,7 +128,8 @@ def test_a_volley_under_the_threshold_does_not_split_a_clonus(rng, missing, spas
     assert labels(events) == ["spasm"] * spasms
 
 
-@pytest.mark.parametrize("weak_uv, spans", [(9.0, [(4.0, 11.0)]), (0.0, [(4.0, 5.0), (10.0, 11.0)])])
+@pytest.mark.parametrize("weak_uv, spans",
+                         [(9.0, [(4.0, 11.0)]), (0.0, [(4.0, 5.0), (10.0, 11.0)])])
 def test_weak_activity_outlasting_the_hold_keeps_one_spasm(rng, weak_uv, spans):
     # two tonic stretches 5 s apart (more than HOLD_S) with weak activity
     # between, 1.5x the noise's RMS (under the off threshold): the spasm goes

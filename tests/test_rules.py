@@ -13,7 +13,8 @@ from emgspasm.engine.detect.params import tail_excess
 from emgspasm.engine.detect.rules import (Burst, added_lowband, artifact_label, beat_locked,
                                           beating, burst_features, clonus_period, discharges,
                                           in_train, looks_artifact, on_rhythm, oversized,
-                                          rides_beat, skips_one_volley, spasm_subtype, trails_artifact)
+                                          rhythm_period, rides_beat, skips_one_volley,
+                                          spasm_subtype, trails_artifact)
 
 SFREQ = 1000.0
 
@@ -142,6 +143,16 @@ def test_on_rhythm():
     assert not on_rhythm(deque([0, 800, 1600]), 2400, SFREQ)    # too few beats
     assert not on_rhythm(deque([0, 300, 1500, 1800]), 2100, SFREQ)  # irregular
     assert not on_rhythm(deque([0, 200, 400, 600]), 800, SFREQ)  # 300 bpm: no heart
+
+
+def test_a_missed_beat_leaves_the_rhythm_but_an_extra_one_breaks_it():
+    # a QRS near the threshold: one beat of five missed, the rhythm stands
+    assert rhythm_period(deque([0, 800, 1610, 3200, 4010]), SFREQ) == 800
+    assert on_rhythm(deque([0, 800, 1610, 3200, 4010]), 4805, SFREQ)
+    # two missed, or a pop between beats (its halves would be 150 bpm): none
+    assert rhythm_period(deque([0, 1600, 2400, 3200, 4800]), SFREQ) is None
+    assert rhythm_period(deque([0, 800, 1600, 2000, 2400]), SFREQ) is None
+    assert rhythm_period(deque([0, 800, 1600, 2400]), SFREQ) == 800
 
 
 def test_clonus_period():

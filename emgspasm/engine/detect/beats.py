@@ -2,7 +2,8 @@
 followed them.
 
 A brief burst (<= 150 ms) that continues a regular train of brief
-artefacts (due within 10 % of the R-R interval of the last four) is ECG
+artefacts (due within 10 % of the R-R interval of the last four, or of
+the last five with one beat missed among them) is ECG
 when it is short or unclean, or when it began unclean on the beat (a
 discharge riding on a QRS does not make the beat a burst); other brief
 artefacts are pops, long ones motion (the label itself is

@@ -18,8 +18,10 @@ ECG_RR_S = (0.35, 1.7)
 #: ... regular to within this range over their median (sinus rhythm varies
 #: by a few percent beat to beat; 30 % leaves room for one missed beat)...
 ECG_RR_SPREAD = 0.3
-#: ... and a beat is due within this fraction of the R-R interval.
+#: ... and a beat is due within this fraction of the R-R interval. With one
+#: beat missed, the last five beats' intervals must be regular.
 ECG_RR_TOL = 0.1
+MISSED_BEAT_INTERVALS = 4
 #: Bursts this soon after a brief artefact, and at most this fraction of its
 #: peak, belong to it: the S and T waves of a QRS, the ring-down of a pop.
 ECG_TRAIL_S = 0.2
@@ -269,9 +271,30 @@ def trails_artifact(burst, artifact_onset, artifact_peak, sfreq):
 
 def rhythm_period(beat_onsets, sfreq):
     """The R-R interval (samples) of the last four beats when they are
-    regular and within the heart's range, else None."""
-    return _regular_period(beat_onsets, 3, ECG_RR_S[0] * sfreq, ECG_RR_S[1] * sfreq,
-                           ECG_RR_SPREAD)
+    regular and within the heart's range, else None.
+
+    A QRS complex near the threshold crosses it only now and then: one
+    beat missed among the last five (one interval twice the others) leaves
+    the rhythm standing. Only one: a pop between two beats splits an
+    interval into two short ones, and a rhythm of those halves would be
+    twice the heart's.
+    """
+    shortest, longest = ECG_RR_S[0] * sfreq, ECG_RR_S[1] * sfreq
+    period = _regular_period(beat_onsets, 3, shortest, longest, ECG_RR_SPREAD)
+    if period is not None or len(beat_onsets) < MISSED_BEAT_INTERVALS + 1:
+        return period
+    last = list(beat_onsets)[-(MISSED_BEAT_INTERVALS + 1):]
+    intervals = [b - a for a, b in zip(last, last[1:])]
+    single = min(intervals)
+    beats = [round(i / single) for i in intervals]
+    if sorted(beats) != [1] * (MISSED_BEAT_INTERVALS - 1) + [2]:
+        return None
+    # the beats as they would have been, the missed one half-way
+    gap = beats.index(2)
+    filled = last[:gap + 1] + [(last[gap] + last[gap + 1]) / 2] + last[gap + 1:]
+    period = _regular_period(filled, MISSED_BEAT_INTERVALS + 1, shortest, longest,
+                             ECG_RR_SPREAD)
+    return None if period is None else round(period)
 
 
 def clonus_period(volley_onsets, sfreq):
