@@ -75,11 +75,13 @@ The rules, per channel:
   recent bursts' (the kernel's power test): the weak stretches of a spasm
   whose few units stay under both the on threshold and the percentile
   (counted from the discharges taken in). A held group whose sustained
-  activity outlasts ``HOLD_S`` after its last burst goes on for as long as
-  that activity does. A group closed as a burst leads into the next one on the channel when
-  that opens within ``HOLD_S`` and the power test has been on since the
-  burst ended: if the next closes as a spasm, the bursts that led into it
-  are withdrawn and it starts at the first (a spasm's first volleys).
+  activity outlasts ``HOLD_S`` after its last burst goes on for as long
+  as that activity does. A group closed as a burst leads into the next
+  one on the channel when that opens within ``HOLD_S`` and the power test
+  has been on since the burst ended: if the next closes as a spasm, the
+  bursts that led into it are withdrawn and it starts at the first (a
+  spasm's first volleys); so does a fasciculation, as a spasm's first
+  discharge.
   Closed, it is a spasm if
   it lasted ``min_spasm_s``, a ``burst`` (a myoclonic-like jerk) if it
   lasted ``min_burst_s``, and nothing otherwise.

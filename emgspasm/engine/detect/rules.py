@@ -18,9 +18,11 @@ ECG_RR_S = (0.35, 1.7)
 #: ... regular to within this range over their median (sinus rhythm varies
 #: by a few percent beat to beat; 30 % leaves room for one missed beat)...
 ECG_RR_SPREAD = 0.3
-#: ... and a beat is due within this fraction of the R-R interval. With one
-#: beat missed, the last five beats' intervals must be regular.
+#: ... and a beat is due within this fraction of the R-R interval.
 ECG_RR_TOL = 0.1
+#: With one beat missed (an interval twice the others), this many intervals
+#: of the last beats must be regular: one more than without, so that three
+#: single intervals still set the period.
 MISSED_BEAT_INTERVALS = 4
 #: Bursts this soon after a brief artefact, and at most this fraction of its
 #: peak, belong to it: the S and T waves of a QRS, the ring-down of a pop.
