@@ -152,6 +152,18 @@ def benchmark_recording(family, seed):
     return simulate_family(family, scenario)
 
 
+def run_benchmark_case(case, label, tolerance_s):
+    """Run a benchmark recording named by ``case`` = (family, seed, channel,
+    onset); also return its one true ``label`` event on that channel within
+    ``tolerance_s`` of the onset."""
+    family, seed, channel, onset = case
+    rec = benchmark_recording(family, seed)
+    (truth,) = [e for e in rec.events if e.label == label and e.channel == channel
+                and abs(e.onset - onset) < tolerance_s]
+    events, notices = run(rec.data, rec.sfreq, rec.ch_names)
+    return truth, events, notices
+
+
 # recordings of the benchmark sets, as (family, seed, channel, onset of the
 # true event): a clonus at 1024 Hz among QRS complexes, pops and motion, and
 # a mixed spasm of 22 s, both in 3-4 pieces when only the share of samples
@@ -169,12 +181,8 @@ SPLIT_SPASMS = {
 @pytest.mark.slow
 @pytest.mark.parametrize("case", SPLIT_SPASMS)
 def test_a_spasm_whose_volleys_stay_under_the_threshold_is_one_spasm(case):
-    family, seed, channel, onset = SPLIT_SPASMS[case]
-    rec = benchmark_recording(family, seed)
-    (truth,) = [e for e in rec.events if e.label == "spasm" and e.channel == channel
-                and abs(e.onset - onset) < 0.5]
-    events, notices = run(rec.data, rec.sfreq, rec.ch_names)
-    found = [e for e in events if e.label in ("spasm", "burst") and e.channel == channel
+    truth, events, notices = run_benchmark_case(SPLIT_SPASMS[case], "spasm", 0.5)
+    found = [e for e in events if e.label in ("spasm", "burst") and e.channel == truth.channel
              and e.onset < truth.onset + truth.duration and e.onset + e.duration > truth.onset]
     assert [e.label for e in found] == ["spasm"], [(e.label, e.onset, e.duration) for e in found]
     covered = (min(found[0].onset + found[0].duration, truth.onset + truth.duration)
@@ -211,12 +219,8 @@ JERKS = {
 @pytest.mark.slow
 @pytest.mark.parametrize("case", JERKS)
 def test_weak_activity_after_a_jerk_does_not_make_it_a_spasm(case):
-    family, seed, channel, onset = JERKS[case]
-    rec = benchmark_recording(family, seed)
-    (truth,) = [e for e in rec.events if e.label == "burst" and e.channel == channel
-                and abs(e.onset - onset) < 0.05]
-    events, _ = run(rec.data, rec.sfreq, rec.ch_names)
-    found = [e for e in events if e.is_muscle and e.channel == channel
+    truth, events, _ = run_benchmark_case(JERKS[case], "burst", 0.05)
+    found = [e for e in events if e.is_muscle and e.channel == truth.channel
              and abs(e.onset - truth.onset) < 0.05]
     assert [e.label for e in found] == ["burst"], found
 

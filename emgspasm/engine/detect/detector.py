@@ -440,7 +440,7 @@ class Detector:
             ch.power_since = row.t
         ch.powered = powered
         if ch.group is not None:
-            self._update_hold(c, row.onset)
+            self._update_hold(c, row.onset, row.t)
 
     def _share_holds(self, ch, t):
         """Does the share test hold the channel's groups at sample ``t``?
@@ -464,12 +464,17 @@ class Detector:
         return (ch.powered and group.confirmed_at is not None
                 and group.last_offset - group.reported_onset + 1 >= self._min_spasm)
 
-    def _update_hold(self, c, onset):
-        """Hold the open group while sustained activity lasts; when it no
-        longer does, the group's activity went on until ``onset``."""
+    def _holds(self, ch, t):
+        """Does either test of sustained activity hold the channel's open
+        group at sample ``t``?"""
+        return self._share_holds(ch, t) or self._power_holds(ch)
+
+    def _update_hold(self, c, onset, t):
+        """Hold the open group while sustained activity lasts (at ``t``); when
+        it no longer does, the group's activity went on until ``onset``."""
         ch = self._channels[c]
         group = ch.group
-        held = ch.sustained or self._power_holds(ch)
+        held = self._holds(ch, t)
         if group.held and not held:
             group.extend(onset)
         group.held = held
@@ -655,9 +660,7 @@ class Detector:
         ``HOLD_S``. Whether it is taken in is decided when the group closes
         as a spasm (:meth:`_take_in_lead_burst`)."""
         lead = ch.last_burst
-        if lead is None or not ch.powered:
-            return None
-        if (ch.power_since > lead.offset + self._p["sus_len"]
+        if (lead is None or not self._terms.bridged(self._powered_since(ch), lead.offset)
                 or onset - lead.offset > self._hold):
             return None
         return lead
@@ -694,7 +697,7 @@ class Detector:
         spasm's weak stretch can outlast any gap between its bursts)."""
         ch = self._channels[c]
         group = ch.group
-        if not (group.held and (self._share_holds(ch, due) or self._power_holds(ch))):
+        if not (group.held and self._holds(ch, due)):
             return False
         group.extend(due - self._p["sus_len"] + 1)
         self._arm(c)

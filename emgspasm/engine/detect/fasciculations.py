@@ -130,6 +130,12 @@ class DischargeTerms:
     hold: int = 0
     sustain_window: int = 0
 
+    def bridged(self, powered_since, end):
+        """Has the power test been on since sample ``end`` (on since
+        ``powered_since``, None if off), its window holding nothing from
+        before?"""
+        return powered_since is not None and powered_since <= end + self.sustain_window
+
     def discharge_max_s(self, snr):
         """Longest activity of one discharge of this peak SNR."""
         return self.fasc_max_s + float(np.interp(np.log(max(snr, 1e-12)), *self.tail))
@@ -285,8 +291,7 @@ class FasciculationReports:
                 continue
             onset = round(event.onset * terms.sfreq)
             end = onset + round(event.duration * terms.sfreq) - 1
-            bridged = (powered_since is not None
-                       and powered_since <= end + terms.sustain_window)
+            bridged = terms.bridged(powered_since, end)
             if end < first - (max(terms.hold, terms.merge_gap) if bridged else terms.merge_gap):
                 return
             first = onset
